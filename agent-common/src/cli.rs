@@ -1,0 +1,43 @@
+//! What the two agent binaries share on the command line: the flags, the exit code for bad
+//! configuration, and binding the listener with the address announced on stdout. It does not
+//! read the configuration file; each agent does.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+
+use crate::error::{Error, Result};
+
+/// The exit code for an unusable configuration (`EX_USAGE`).
+pub const EXIT_CONFIG: u8 = 64;
+
+/// The flags of `crossbind-provider` and `crossbind-consumer`.
+#[derive(Clone, Debug, clap::Parser)]
+#[command(version)]
+pub struct AgentArgs {
+    /// The agent's TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The address to listen on; overrides `listen` in the file (whose default is
+    /// 127.0.0.1:0, any free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// Binds `addr`, then prints the bound address (e.g. `127.0.0.1:40123`) as one line on
+/// stdout and flushes it, so that scripts and tests can read where the agent listens.
+pub async fn bind_and_announce(addr: SocketAddr) -> Result<TcpListener> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{bound}")
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Bind { addr, source })?;
+    Ok(listener)
+}

@@ -1,0 +1,367 @@
+//! The consumer agent's request errors and their one mapping to gRPC statuses. Start-up and
+//! serving failures are `crossbind_agent_common::Error`; plain cloud failures are mapped by
+//! `crossbind_agent_common::cloud_error_to_status`.
+
+use std::time::Duration;
+
+use crossbind_agent_common::{cloud_error_to_status, display_chain, quote_api_error};
+use crossbind_aliyun::ids::InvalidId;
+use tonic::Status;
+
+/// Result alias of the consumer's request handling.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a consumer request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request field is malformed.
+    #[error("request field {field} is invalid")]
+    InvalidArgument {
+        /// The proto field name.
+        field: &'static str,
+        /// What is wrong with it.
+        #[source]
+        source: InvalidId,
+    },
+    /// A request field breaks a rule that has no identifier type.
+    #[error("request field {field} {problem}")]
+    BadField {
+        /// The proto field name.
+        field: &'static str,
+        /// What is wrong, e.g. "must not start with a digit".
+        problem: String,
+    },
+    /// A required request field is empty.
+    #[error("request field {field} is required")]
+    MissingArgument {
+        /// The proto field name.
+        field: &'static str,
+    },
+    /// The agent's consent does not cover the request.
+    #[error(
+        "{what} {value} is not allowed by this consumer agent: it is not in {key} of the \
+         agent's configuration; the owner of this account must add it there (the coordinator \
+         cannot)"
+    )]
+    NotConsented {
+        /// `provider account` or `workspace`.
+        what: &'static str,
+        /// The refused value.
+        value: String,
+        /// The configuration key.
+        key: &'static str,
+    },
+    /// The workspace does not exist where the agent looks.
+    #[error("workspace {workspace} not found in region {region} of account {account}")]
+    WorkspaceNotFound {
+        /// The workspace ID.
+        workspace: String,
+        /// The agent's region.
+        region: String,
+        /// The agent's account.
+        account: String,
+    },
+    /// The workspace exists but cannot be used now.
+    #[error(
+        "workspace {workspace} is {status}, not Available; wait until DataWorks shows it as \
+         available (or fix it there), then retry"
+    )]
+    WorkspaceUnavailable {
+        /// The workspace ID.
+        workspace: String,
+        /// The DataWorks status.
+        status: String,
+    },
+    /// Another resource already uses the name in that environment.
+    #[error(
+        "compute resource {name} already exists in the {env} environment of workspace \
+         {workspace} (id {existing_id}) for another cluster, account or role; pick another \
+         compute_resource_name or remove that resource"
+    )]
+    NameTaken {
+        /// The name asked for.
+        name: String,
+        /// `Dev` or `Prod`.
+        env: String,
+        /// The workspace ID.
+        workspace: String,
+        /// The ID of the resource holding the name.
+        existing_id: i64,
+    },
+    /// The provider's role never became usable within the propagation timeout.
+    #[error(
+        "DataWorks did not accept role {role} of account {provider} within {waited_secs} s \
+         ({retries} retries)"
+    )]
+    RoleNotInEffect {
+        /// The role.
+        role: String,
+        /// The provider account.
+        provider: String,
+        /// Retries made.
+        retries: u32,
+        /// Seconds waited.
+        waited_secs: u64,
+        /// The last refusal.
+        #[source]
+        source: Box<crossbind_aliyun::Error>,
+    },
+    /// DataWorks says the cluster cannot be registered across accounts.
+    #[error("DataWorks refused cluster {cluster} for cross-account registration")]
+    ClusterNotSupported {
+        /// The cluster.
+        cluster: String,
+        /// The refusal.
+        #[source]
+        source: Box<crossbind_aliyun::Error>,
+    },
+    /// The resource to delete is not of the environment asked for.
+    #[error(
+        "compute resource {id} of workspace {workspace} is for the {found} environment, not \
+         {asked}; check the compute_resource_id"
+    )]
+    WrongEnvironment {
+        /// The resource ID.
+        id: i64,
+        /// The workspace.
+        workspace: String,
+        /// Its environment.
+        found: String,
+        /// The environment asked for.
+        asked: String,
+    },
+    /// DeleteComputeResource succeeded but the resource can still be read.
+    #[error("compute resource {id} of workspace {workspace} still exists after deletion; retry")]
+    StillExists {
+        /// The resource ID.
+        id: i64,
+        /// The workspace.
+        workspace: String,
+    },
+    /// A create answered "already exists" but no matching resource could be found.
+    #[error(
+        "DataWorks says compute resource {name} already exists in workspace {workspace}, but \
+         no resource of that name matches; retry"
+    )]
+    ExistsButUnseen {
+        /// The name.
+        name: String,
+        /// The workspace.
+        workspace: String,
+    },
+    /// A cloud call failed.
+    #[error("{action} failed")]
+    Cloud {
+        /// The cloud action.
+        action: &'static str,
+        /// The failure.
+        #[source]
+        source: Box<crossbind_aliyun::Error>,
+    },
+}
+
+/// Shorthand for wrapping a cloud failure of `action`.
+pub(crate) fn cloud(action: &'static str) -> impl FnOnce(crossbind_aliyun::Error) -> Error {
+    move |source| Error::Cloud {
+        action,
+        source: Box::new(source),
+    }
+}
+
+/// The cloud's refusal as quoted in statuses: code, message and request ID.
+fn quote(err: &crossbind_aliyun::Error) -> String {
+    match err.api() {
+        Some(api) => quote_api_error(api),
+        None => cloud_error_to_status(err).message().to_owned(),
+    }
+}
+
+// === impl Error ===
+
+impl Error {
+    /// How long was waited, for [`Error::RoleNotInEffect`].
+    pub(crate) fn role_not_in_effect(
+        role: &str,
+        provider: &str,
+        retries: u32,
+        waited: Duration,
+        source: crossbind_aliyun::Error,
+    ) -> Self {
+        Error::RoleNotInEffect {
+            role: role.to_owned(),
+            provider: provider.to_owned(),
+            retries,
+            waited_secs: waited.as_secs(),
+            source: Box::new(source),
+        }
+    }
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Status {
+        match &err {
+            Error::InvalidArgument { field, source } => {
+                Status::invalid_argument(format!("{field}: {source}"))
+            }
+            Error::BadField { .. } | Error::MissingArgument { .. } => {
+                Status::invalid_argument(err.to_string())
+            }
+            Error::NotConsented { .. } => Status::permission_denied(err.to_string()),
+            Error::WorkspaceNotFound { .. } => Status::not_found(err.to_string()),
+            Error::WorkspaceUnavailable { .. }
+            | Error::NameTaken { .. }
+            | Error::WrongEnvironment { .. } => Status::failed_precondition(err.to_string()),
+            Error::RoleNotInEffect { source, .. } => Status::failed_precondition(format!(
+                "{err}; {}. Check that the provider granted trust to this account (GrantTrust: \
+                 role trusts <this account>@emr.dataworks.aliyuncs.com and carries \
+                 AliyunDataWorksAccessingEMRReadOnlyPolicy); a role just changed can take a \
+                 while to be in effect, so retrying later may succeed \
+                 (registration.role_propagation_timeout_seconds sets the wait)",
+                quote(source)
+            )),
+            Error::ClusterNotSupported { source, .. } => Status::failed_precondition(format!(
+                "{err}; {}. Only RUNNING Hadoop clusters on EMR-3.38.2 or EMR-3.38.3 without DLF \
+                 metadata or Kerberos qualify; run the provider's CheckCluster for the reason",
+                quote(source)
+            )),
+            Error::StillExists { .. } | Error::ExistsButUnseen { .. } => {
+                tracing::warn!(error = %display_chain(&err), "cloud state not as expected");
+                Status::unavailable(err.to_string())
+            }
+            Error::Cloud { action, source } => {
+                let status = cloud_error_to_status(source);
+                Status::new(status.code(), format!("{action}: {}", status.message()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossbind_aliyun::error::ApiError;
+    use tonic::Code;
+
+    use super::*;
+
+    fn refusal(code: &str) -> crossbind_aliyun::Error {
+        crossbind_aliyun::Error::from(ApiError {
+            http_status: 403,
+            code: code.to_owned(),
+            message: "the role does not trust this account".to_owned(),
+            request_id: Some("REQ-9".to_owned()),
+            host_id: None,
+            recommend: None,
+        })
+    }
+
+    #[test]
+    fn each_error_maps_to_its_code() {
+        let cases = [
+            (
+                Error::MissingArgument { field: "workspace_id" },
+                Code::InvalidArgument,
+                "workspace_id is required".to_owned(),
+            ),
+            (
+                Error::BadField {
+                    field: "compute_resource_name",
+                    problem: "must not start with a digit".to_owned(),
+                },
+                Code::InvalidArgument,
+                "compute_resource_name must not start".to_owned(),
+            ),
+            (
+                Error::NotConsented {
+                    what: "workspace",
+                    value: "9".to_owned(),
+                    key: "consent.workspaces",
+                },
+                Code::PermissionDenied,
+                "not in consent.workspaces".to_owned(),
+            ),
+            (
+                Error::WorkspaceNotFound {
+                    workspace: "9".to_owned(),
+                    region: "cn-hangzhou".to_owned(),
+                    account: "1".to_owned(),
+                },
+                Code::NotFound,
+                "workspace 9 not found in region cn-hangzhou of account 1".to_owned(),
+            ),
+            (
+                Error::WorkspaceUnavailable {
+                    workspace: "9".to_owned(),
+                    status: "Frozen".to_owned(),
+                },
+                Code::FailedPrecondition,
+                "is Frozen".to_owned(),
+            ),
+            (
+                Error::NameTaken {
+                    name: "emr_x".to_owned(),
+                    env: "Prod".to_owned(),
+                    workspace: "9".to_owned(),
+                    existing_id: 5,
+                },
+                Code::FailedPrecondition,
+                "pick another compute_resource_name".to_owned(),
+            ),
+            (
+                Error::role_not_in_effect(
+                    "EMRRole",
+                    "2",
+                    3,
+                    Duration::from_secs(7),
+                    refusal("Forbidden.CrossAccountRole"),
+                ),
+                Code::FailedPrecondition,
+                "RequestId REQ-9".to_owned(),
+            ),
+            (
+                Error::ClusterNotSupported {
+                    cluster: "C-1".to_owned(),
+                    source: Box::new(refusal("InvalidParameter.ClusterNotSupported")),
+                },
+                Code::FailedPrecondition,
+                "InvalidParameter.ClusterNotSupported".to_owned(),
+            ),
+            (
+                Error::StillExists {
+                    id: 5,
+                    workspace: "9".to_owned(),
+                },
+                Code::Unavailable,
+                "still exists".to_owned(),
+            ),
+            (
+                Error::Cloud {
+                    action: "GetProject",
+                    source: Box::new(crossbind_aliyun::Error::Timeout { action: "GetProject" }),
+                },
+                Code::Unavailable,
+                "GetProject: ".to_owned(),
+            ),
+        ];
+        for (err, code, text) in cases {
+            let status = Status::from(err);
+            assert_eq!(status.code(), code, "{}", status.message());
+            assert!(status.message().contains(&text), "{}", status.message());
+        }
+    }
+
+    #[test]
+    fn role_not_in_effect_quotes_the_cloud_and_counts() {
+        let status = Status::from(Error::role_not_in_effect(
+            "EMRRole",
+            "1688000000000002",
+            4,
+            Duration::from_secs(9),
+            refusal("Forbidden.CrossAccountRole"),
+        ));
+        let text = status.message();
+        assert!(text.contains("Forbidden.CrossAccountRole"), "{text}");
+        assert!(text.contains("the role does not trust this account"), "{text}");
+        assert!(text.contains("4 retries"), "{text}");
+        assert!(text.contains("within 9 s"), "{text}");
+    }
+}

@@ -1,0 +1,34 @@
+//! `crossbind-consumer`: reads its configuration, binds, prints the bound address as the first
+//! line of stdout, and serves until ctrl-c or SIGTERM. All logic is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use crossbind_agent_common::cli::{AgentArgs, EXIT_CONFIG, bind_and_announce};
+use crossbind_agent_common::{display_chain, init_tracing, shutdown_signal};
+use crossbind_consumer::ConsumerConfig;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = AgentArgs::parse();
+    init_tracing();
+    let config = match ConsumerConfig::load(&args.config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("crossbind-consumer: {}", display_chain(&e));
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let listen = args.listen.unwrap_or(config.listen);
+    let result = match bind_and_announce(listen).await {
+        Ok(listener) => crossbind_consumer::serve(config, listener, shutdown_signal()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %display_chain(&e), "crossbind-consumer stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

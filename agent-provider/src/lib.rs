@@ -1,0 +1,90 @@
+//! The crossbind provider agent: a gRPC server in account B (which owns the EMR cluster) that
+//! reports its identity, checks clusters against the cross-account rules, and grants or
+//! revokes the consumer's DataWorks principal on a RAM role. It holds only account B's
+//! credentials, serves only the coordinator, and acts only within its owner's consent.
+//!
+//! # Configuration
+//!
+//! Besides the shared keys (`listen`, `trust_domain`, `[tls]`, `[cloud]`, see
+//! `crossbind_agent_common`), the file has a `[consent]` section:
+//!
+//! ```toml
+//! [consent]
+//! consumer_accounts = ["1688000000000001"]  # required: consumers whose DataWorks may be trusted
+//! role_names = ["EMRRole"]                  # default ["EMRRole"]: roles the agent may manage
+//! clusters = ["C-4F2A9B1C8D3E7A60"]         # required: clusters it may expose, or ["*"]
+//! ```
+//!
+//! # Services
+//!
+//! - `GetIdentity`: the STS identity confirmed at start-up.
+//! - `CheckCluster` / `ListEligibleClusters`: the rules of [`eligibility::RULES`], judged on
+//!   facts from EMR `GetCluster`, `ListApplicationConfigs` and `DescribeClusterV2`.
+//! - `GrantTrust`: creates the role with the final trust policy, or merges the principal into
+//!   an existing one (other statements kept), and attaches
+//!   `AliyunDataWorksAccessingEMRReadOnlyPolicy`; only what differs is changed.
+//! - `RevokeTrust`: removes the principal; deletes the role (after detaching the policy) when
+//!   crossbind created it and no principal remains.
+//!
+//! An empty `role_name` in a request means `EMRRole`. In a dry run, `role_created` and
+//! `role_deleted` say what the real call would do.
+//!
+//! # Limitations
+//!
+//! - The cluster "not found" code of EMR is unpublished; see `crossbind_aliyun::emr::codes`.
+//! - `DescribeClusterV2` is asked only for HADOOP clusters (the legacy API covers them);
+//!   other types are judged on the 2021 API alone.
+//! - A role crossbind created is kept when other policies were attached to it since, even
+//!   when no principal remains; its trust policy is then left without the consumer.
+//! - The grant does not check the cluster's eligibility; the coordinator runs `CheckCluster`
+//!   first.
+
+use std::future::Future;
+
+use crossbind_agent_common::{AgentRole, process_credentials, serve_grpc, start_up};
+use crossbind_aliyun::credentials::Credentials;
+use crossbind_proto::provider_agent_server::ProviderAgentServer;
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+
+pub mod config;
+pub mod eligibility;
+pub mod error;
+mod inspect;
+mod service;
+mod trust;
+
+pub use config::{Consent, ProviderConfig};
+pub use service::ProviderService;
+
+/// Starts the agent with credentials from the standard chain of the process environment and
+/// serves on `listener` until `shutdown` completes.
+pub async fn serve(
+    config: ProviderConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> crossbind_agent_common::Result<()> {
+    let credentials = process_credentials()?;
+    serve_with(config, listener, credentials, shutdown).await
+}
+
+/// Like [`serve`], with `credentials` given instead of resolved from the environment.
+pub async fn serve_with(
+    config: ProviderConfig,
+    listener: TcpListener,
+    credentials: Credentials,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> crossbind_agent_common::Result<()> {
+    let agent = start_up(AgentRole::Provider, &config.cloud, &config.tls, credentials).await?;
+    tracing::info!(
+        consent.consumers = config.consent.consumer_accounts.len(),
+        consent.roles = config.consent.role_names.len(),
+        consent.clusters = %config.consent.clusters,
+        "provider agent ready"
+    );
+    let routes = Routes::new(ProviderAgentServer::new(ProviderService::new(
+        &agent,
+        config.consent,
+    )));
+    serve_grpc(listener, &agent.tls, &config.tls.trust_domain, routes, shutdown).await
+}

@@ -1,0 +1,231 @@
+//! The `crossbind` command-line tool: PKI set-up, the quickstart, and the automation verbs
+//! that talk to a coordinator.
+//!
+//! The library half exists so that the end-to-end tests drive exactly the same local
+//! deployment ([`stack::Stack`]) as `crossbind quickstart`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use crossbind_proto::{
+    CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
+    WatchAssociationRequest,
+};
+use crossbind_tls::{identity::SpiffeId, pki};
+use tokio_stream::StreamExt;
+
+pub mod client;
+pub mod error;
+pub mod output;
+pub mod quickstart;
+pub mod stack;
+
+use error::Result;
+use output::Format;
+
+/// How to reach the coordinator.
+#[derive(Debug, clap::Args)]
+pub struct Connection {
+    /// Coordinator address (`host:port`).
+    #[arg(long, env = "CROSSBIND_COORDINATOR")]
+    pub coordinator: String,
+    /// PKI directory holding `ca.pem` and the client's `client-<name>.pem` / `.key`.
+    #[arg(long, env = "CROSSBIND_PKI")]
+    pub pki: PathBuf,
+    /// Client identity name (`spiffe://<trust domain>/client/<name>`).
+    #[arg(long, env = "CROSSBIND_CLIENT", default_value = "admin")]
+    pub client: String,
+    /// SPIFFE trust domain.
+    #[arg(long, env = "CROSSBIND_TRUST_DOMAIN", default_value = pki::DEFAULT_TRUST_DOMAIN)]
+    pub trust_domain: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub output: Format,
+}
+
+/// `crossbind pki init`.
+#[derive(Debug, clap::Args)]
+pub struct PkiInitArgs {
+    /// Directory to create the CA and certificates in.
+    pub dir: PathBuf,
+    /// SPIFFE trust domain.
+    #[arg(long, default_value = pki::DEFAULT_TRUST_DOMAIN)]
+    pub trust_domain: String,
+    /// Provider account UIDs to issue agent certificates for.
+    #[arg(long = "provider", value_name = "UID")]
+    pub providers: Vec<String>,
+    /// Consumer account UIDs to issue agent certificates for.
+    #[arg(long = "consumer", value_name = "UID")]
+    pub consumers: Vec<String>,
+    /// Automation client names to issue certificates for.
+    #[arg(long = "client", value_name = "NAME", default_values_t = ["admin".to_string()])]
+    pub clients: Vec<String>,
+}
+
+/// `crossbind associate`.
+#[derive(Debug, clap::Args)]
+pub struct AssociateArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Provider account (B) that owns the cluster.
+    #[arg(long)]
+    pub provider_account: String,
+    /// The EMR cluster id.
+    #[arg(long)]
+    pub cluster: String,
+    /// Consumer account (A) that owns the workspace.
+    #[arg(long)]
+    pub consumer_account: String,
+    /// The DataWorks workspace id.
+    #[arg(long)]
+    pub workspace: String,
+    /// Role to create or update in the provider account.
+    #[arg(long, default_value = "EMRRole")]
+    pub role: String,
+    /// Compute resource name (default: derived from the cluster id).
+    #[arg(long, default_value = "")]
+    pub compute_resource_name: String,
+    /// Return at once instead of following the association to its end.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// `crossbind status`, `crossbind watch`.
+#[derive(Debug, clap::Args)]
+pub struct IdArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Association id.
+    pub id: String,
+}
+
+/// Creates the PKI directory.
+pub fn pki_init(args: PkiInitArgs) -> Result<ExitCode> {
+    let td = &args.trust_domain;
+    let mut identities = vec![SpiffeId::coordinator(td)?];
+    for uid in &args.providers {
+        identities.push(SpiffeId::provider(td, uid)?);
+    }
+    for uid in &args.consumers {
+        identities.push(SpiffeId::consumer(td, uid)?);
+    }
+    for name in &args.clients {
+        identities.push(SpiffeId::client(td, name)?);
+    }
+    let pki = pki::init(&args.dir, td, &identities)?;
+    println!("created CA {}", args.dir.join("ca.pem").display());
+    for id in &identities {
+        let paths = pki.paths(id);
+        println!(
+            "issued {id}: {} {}",
+            paths.cert.display(),
+            paths.key.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts an association and, unless `--no-wait`, follows it to its end.
+pub async fn associate(args: AssociateArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let association = client
+        .create_association(CreateAssociationRequest {
+            provider_account_uid: args.provider_account,
+            cluster_id: args.cluster,
+            role_name: args.role,
+            consumer_account_uid: args.consumer_account,
+            workspace_id: args.workspace,
+            compute_resource_name: args.compute_resource_name,
+        })
+        .await?
+        .into_inner();
+    if args.no_wait {
+        print_association(&association, c.output);
+        return Ok(ExitCode::SUCCESS);
+    }
+    follow(&mut client, association.id, c.output).await
+}
+
+/// Prints one association.
+pub async fn status(args: IdArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let association = client
+        .get_association(GetAssociationRequest { id: args.id })
+        .await?
+        .into_inner();
+    print_association(&association, c.output);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Follows one association's events to its end.
+pub async fn watch(args: IdArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    follow(&mut client, args.id, c.output).await
+}
+
+/// Lists every association.
+pub async fn list(connection: Connection) -> Result<ExitCode> {
+    let c = &connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let all = client
+        .list_associations(ListAssociationsRequest {})
+        .await?
+        .into_inner()
+        .associations;
+    match c.output {
+        Format::Json => {
+            let items: Vec<_> = all.iter().map(output::association_json).collect();
+            println!("{}", serde_json::Value::Array(items));
+        }
+        Format::Human => {
+            for a in &all {
+                let r = a.request.clone().unwrap_or_default();
+                println!(
+                    "{}  {:<9}  {} ({}) -> workspace {} ({})",
+                    a.id,
+                    output::state_name(a.state()),
+                    r.cluster_id,
+                    r.provider_account_uid,
+                    r.workspace_id,
+                    r.consumer_account_uid
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn follow(
+    client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
+    id: String,
+    format: Format,
+) -> Result<ExitCode> {
+    let mut events = client
+        .watch_association(WatchAssociationRequest { id: id.clone() })
+        .await?
+        .into_inner();
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if format == Format::Human {
+            println!("{}", output::event_line(&event));
+        }
+    }
+    let association = client
+        .get_association(GetAssociationRequest { id })
+        .await?
+        .into_inner();
+    print_association(&association, format);
+    Ok(match association.state() {
+        crossbind_proto::AssociationState::Succeeded => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    })
+}
+
+fn print_association(association: &crossbind_proto::Association, format: Format) {
+    match format {
+        Format::Json => println!("{}", output::association_json(association)),
+        Format::Human => println!("{}", output::association_text(association)),
+    }
+}

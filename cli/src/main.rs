@@ -1,0 +1,65 @@
+//! `crossbind`: parses the command line and runs one command.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use crossbind_cli::{AssociateArgs, Connection, IdArgs, PkiInitArgs, quickstart::QuickstartArgs};
+
+/// crossbind: register an EMR cluster of one Alibaba Cloud account in the DataWorks
+/// workspace of another, with no team handing its keys to the other.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the whole procedure on this machine against the embedded cloud emulator.
+    Quickstart(QuickstartArgs),
+    /// Certificates for the coordinator, the agents and automation clients.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// Starts an association and follows it to its end.
+    Associate(AssociateArgs),
+    /// Shows one association.
+    Status(IdArgs),
+    /// Follows one association's events.
+    Watch(IdArgs),
+    /// Lists associations.
+    List(Connection),
+}
+
+#[derive(Debug, Subcommand)]
+enum PkiCommand {
+    /// Creates a CA and issues certificates whose URI SANs carry the identities.
+    Init(PkiInitArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    crossbind_tls::install_crypto_provider();
+    let result = match cli.command {
+        Command::Quickstart(args) => crossbind_cli::quickstart::run(args).await,
+        Command::Pki(PkiCommand::Init(args)) => crossbind_cli::pki_init(args),
+        Command::Associate(args) => crossbind_cli::associate(args).await,
+        Command::Status(args) => crossbind_cli::status(args).await,
+        Command::Watch(args) => crossbind_cli::watch(args).await,
+        Command::List(args) => crossbind_cli::list(args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("crossbind: {}", crossbind_cli::error::chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

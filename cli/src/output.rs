@@ -1,0 +1,171 @@
+//! How associations and events are shown: readable lines for people, JSON for automation.
+
+use crossbind_proto::{Association, AssociationEvent, AssociationState, EventKind, StepState};
+use serde_json::{Value, json};
+
+/// Output format chosen with `--output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    Human,
+    /// One JSON document for programs.
+    Json,
+}
+
+/// `SUCCEEDED`, `FAILED`, ... (the enum name without its prefix).
+pub fn state_name(state: AssociationState) -> &'static str {
+    state.as_str_name().trim_start_matches("ASSOCIATION_STATE_")
+}
+
+fn step_state_name(state: StepState) -> &'static str {
+    state.as_str_name().trim_start_matches("STEP_STATE_")
+}
+
+/// The association as one JSON object.
+pub fn association_json(association: &Association) -> Value {
+    let request = association.request.clone().unwrap_or_default();
+    json!({
+        "id": association.id,
+        "state": state_name(association.state()),
+        "provider_account_uid": request.provider_account_uid,
+        "cluster_id": request.cluster_id,
+        "consumer_account_uid": request.consumer_account_uid,
+        "workspace_id": request.workspace_id,
+        "role_name": request.role_name,
+        "role_arn": association.role_arn,
+        "role_created": association.role_created,
+        "trust_policy": association.trust_policy,
+        "compute_resources": association.resources.iter().map(|r| json!({
+            "environment": r.environment().dataworks_name(),
+            "id": r.compute_resource_id,
+            "name": r.compute_resource_name,
+            "created": r.created,
+        })).collect::<Vec<_>>(),
+        "steps": association.steps.iter().map(|s| json!({
+            "name": s.name,
+            "state": step_state_name(s.state()),
+            "message": s.message,
+        })).collect::<Vec<_>>(),
+        "failure": association.failure.as_ref().map(|f| json!({
+            "step": f.step,
+            "code": f.code,
+            "reasons": f.reasons,
+            "message": f.message,
+        })),
+        "created_at": association.created_at,
+        "updated_at": association.updated_at,
+    })
+}
+
+/// One event as a line: `  12:00:01  trust           ✓ role ...`.
+pub fn event_line(event: &AssociationEvent) -> String {
+    let mark = match event.kind() {
+        EventKind::StepStarted => "…",
+        EventKind::StepSucceeded => "✓",
+        EventKind::StepFailed => "✗",
+        EventKind::StepSkipped => "-",
+        EventKind::Info => "·",
+        EventKind::AssociationFinished => "■",
+        EventKind::Unspecified => " ",
+    };
+    let time = event.time.get(11..19).unwrap_or(&event.time);
+    let step = if event.step.is_empty() {
+        "association"
+    } else {
+        &event.step
+    };
+    format!("  {time}  {step:<20} {mark} {}", event.message)
+}
+
+/// The association as a few readable lines.
+pub fn association_text(association: &Association) -> String {
+    let request = association.request.clone().unwrap_or_default();
+    let mut out = vec![
+        format!(
+            "association {}: {}",
+            association.id,
+            state_name(association.state())
+        ),
+        format!(
+            "  cluster        {} in account {} (provider)",
+            request.cluster_id, request.provider_account_uid
+        ),
+        format!(
+            "  workspace      {} in account {} (consumer)",
+            request.workspace_id, request.consumer_account_uid
+        ),
+    ];
+    if !association.role_arn.is_empty() {
+        let origin = if association.role_created {
+            "created"
+        } else {
+            "existing"
+        };
+        out.push(format!(
+            "  role           {} ({origin})",
+            association.role_arn
+        ));
+        out.push(format!("  trust policy   {}", association.trust_policy));
+    }
+    for resource in &association.resources {
+        out.push(format!(
+            "  compute        {:<4} id {} ({}){}",
+            resource.environment().dataworks_name(),
+            resource.compute_resource_id,
+            resource.compute_resource_name,
+            if resource.created {
+                ", created"
+            } else {
+                ", already there"
+            }
+        ));
+    }
+    if let Some(failure) = &association.failure {
+        out.push(format!(
+            "  failed at      {} [{}; {}]",
+            failure.step,
+            failure.code,
+            failure.reasons.join(", ")
+        ));
+        out.push(format!("  reason         {}", failure.message));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbind_proto::{CreateAssociationRequest, Environment, Failure, RegisteredResource};
+
+    #[test]
+    fn json_carries_state_resources_and_failure() {
+        let association = Association {
+            id: "a".into(),
+            state: AssociationState::Failed as i32,
+            request: Some(CreateAssociationRequest {
+                cluster_id: "C-1".into(),
+                ..Default::default()
+            }),
+            resources: vec![RegisteredResource {
+                environment: Environment::Prod as i32,
+                compute_resource_id: "7".into(),
+                compute_resource_name: "n".into(),
+                created: true,
+            }],
+            failure: Some(Failure {
+                step: "preflight.cluster".into(),
+                code: "FAILED_PRECONDITION".into(),
+                reasons: vec!["KERBEROS_ENABLED".into()],
+                message: "Kerberos".into(),
+            }),
+            ..Default::default()
+        };
+        let value = association_json(&association);
+        assert_eq!(value["state"], "FAILED");
+        assert_eq!(value["cluster_id"], "C-1");
+        assert_eq!(value["compute_resources"][0]["environment"], "Prod");
+        assert_eq!(value["failure"]["reasons"][0], "KERBEROS_ENABLED");
+        let text = association_text(&association);
+        assert!(text.contains("KERBEROS_ENABLED"), "{text}");
+    }
+}

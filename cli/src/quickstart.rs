@@ -1,0 +1,162 @@
+//! `crossbind quickstart`: the whole cross-account procedure on this machine, against the
+//! embedded cloud emulator, with every component a separate process.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use crossbind_proto::{
+    AssociationState, CreateAssociationRequest, GetAssociationRequest, WatchAssociationRequest,
+};
+use tokio_stream::StreamExt;
+
+use crate::{
+    error::{CliError, Result},
+    output::{self, Format},
+    stack::{self, Stack, StackOptions},
+};
+
+/// Options of the quickstart.
+#[derive(Debug, clap::Args)]
+pub struct QuickstartArgs {
+    /// Output format of the result.
+    #[arg(long, value_enum, default_value = "human")]
+    pub output: Format,
+    /// World file for the emulator (default: its built-in world; see
+    /// `crossbind-cloudsim --print-default-world`).
+    #[arg(long)]
+    pub world: Option<PathBuf>,
+    /// Cluster of the provider account to associate.
+    #[arg(long, default_value = stack::DEFAULT_CLUSTER_ID)]
+    pub cluster: String,
+    /// Workspace of the consumer account to register it in.
+    #[arg(long, default_value = stack::DEFAULT_WORKSPACE_ID)]
+    pub workspace: String,
+    /// Directory holding the crossbind binaries (default: next to this executable).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+}
+
+/// Runs the quickstart; the exit code is zero only when the association succeeded.
+pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
+    let human = args.output == Format::Human;
+    let work = tempfile::Builder::new()
+        .prefix("crossbind-quickstart-")
+        .tempdir()
+        .map_err(|e| CliError::Setup(format!("cannot create a temporary directory: {e}")))?;
+    let bin_dir = match args.bin_dir {
+        Some(dir) => dir,
+        None => stack::sibling_bin_dir()?,
+    };
+    let mut options = StackOptions::new(bin_dir, work.path().to_path_buf());
+    options.world = args.world;
+
+    if human {
+        println!(
+            "crossbind quickstart: two accounts, three processes and mutual TLS, all on this machine"
+        );
+        println!(
+            "against the embedded cloud emulator. Files and logs: {}",
+            work.path().display()
+        );
+    }
+    let stack = match Stack::start(&options).await {
+        Ok(stack) => stack,
+        Err(e) => {
+            let kept = work.keep();
+            eprintln!(
+                "quickstart: start-up failed; logs kept in {}",
+                kept.display()
+            );
+            return Err(e);
+        }
+    };
+    if human {
+        println!(
+            "  cloudsim     {}  (RAM, STS, EMR, DataWorks)",
+            stack.cloudsim
+        );
+        println!(
+            "  provider     {}  agent of account {} (B, owns the cluster)",
+            stack.provider, options.provider_uid
+        );
+        println!(
+            "  consumer     {}  agent of account {} (A, owns the workspace)",
+            stack.consumer, options.consumer_uid
+        );
+        println!(
+            "  coordinator  {}  (no cloud credentials)",
+            stack.coordinator
+        );
+        println!();
+    }
+
+    let outcome = associate(&stack, &options, &args.cluster, &args.workspace, human).await;
+    stack.stop().await;
+    let association = match outcome {
+        Ok(association) => association,
+        Err(e) => {
+            let kept = work.keep();
+            eprintln!("quickstart: failed; logs kept in {}", kept.display());
+            return Err(e);
+        }
+    };
+
+    let succeeded = association.state() == AssociationState::Succeeded;
+    match args.output {
+        Format::Json => println!("{}", output::association_json(&association)),
+        Format::Human => {
+            println!();
+            println!("{}", output::association_text(&association));
+        }
+    }
+    if succeeded {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let kept = work.keep();
+        eprintln!(
+            "quickstart: the association failed; logs kept in {}",
+            kept.display()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn associate(
+    stack: &Stack,
+    options: &StackOptions,
+    cluster: &str,
+    workspace: &str,
+    human: bool,
+) -> Result<crossbind_proto::Association> {
+    let mut client = stack.client().await?;
+    let created = client
+        .create_association(CreateAssociationRequest {
+            provider_account_uid: options.provider_uid.clone(),
+            cluster_id: cluster.to_string(),
+            role_name: String::new(),
+            consumer_account_uid: options.consumer_uid.clone(),
+            workspace_id: workspace.to_string(),
+            compute_resource_name: String::new(),
+        })
+        .await?
+        .into_inner();
+    if human {
+        println!("association {} started", created.id);
+    }
+    let mut events = client
+        .watch_association(WatchAssociationRequest {
+            id: created.id.clone(),
+        })
+        .await?
+        .into_inner();
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if human {
+            println!("{}", output::event_line(&event));
+        }
+    }
+    let association = client
+        .get_association(GetAssociationRequest { id: created.id })
+        .await?
+        .into_inner();
+    Ok(association)
+}

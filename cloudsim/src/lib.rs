@@ -1,0 +1,85 @@
+//! crossbind-cloudsim: an emulator of the Alibaba Cloud APIs crossbind calls (STS 2015-04-01,
+//! RAM 2015-05-01, EMR 2021-03-20 and 2016-04-08, DataWorks 2024-05-18), served on one HTTP
+//! endpoint for the quickstart and the tests. It is not a general cloud emulator: only the
+//! actions and rules of the cross-account EMR registration procedure are modelled.
+//!
+//! # What it does
+//!
+//! - One endpoint `/`, any method, dispatching on `Action` + `Version` (V2: query or form
+//!   parameters; V3: the `x-acs-action` / `x-acs-version` headers). Query and
+//!   `application/x-www-form-urlencoded` body parameters are merged, decoded the form way
+//!   (`+` is a space). Answers are JSON with a fresh upper-case `RequestId`.
+//! - Signatures are verified exactly: V2 (HMAC-SHA1, `1.0`) and V3 (`ACS3-HMAC-SHA256`, body
+//!   hash checked, `host` and the `x-acs-*` headers must be signed), in the cloud's order:
+//!   missing common parameter → unknown AccessKey → timestamp format → timestamp tolerance →
+//!   signature → nonce reuse. Errors carry `RequestId`, `HostId`, `Code`, `Message`,
+//!   `Recommend`.
+//! - State is per account (the caller's account is its AccessKey's account). Every successful
+//!   write call (create, update, attach, detach, delete) is appended to a mutation log, even
+//!   one that changes no value, so "a second run changes nothing" means "a second run makes no
+//!   write call".
+//! - The cross-account rule: `CreateComputeResource` for another account's cluster fails with
+//!   403 `Forbidden.CrossAccountRole` unless that account's role exists, trusts
+//!   `<caller-UID>@emr.dataworks.aliyuncs.com`, has `AliyunDataWorksAccessingEMRReadOnlyPolicy`
+//!   attached and changed at least `role_propagation_seconds` ago; and with 400
+//!   `InvalidParameter.ClusterNotSupported` unless the cluster exists there (account and
+//!   region) and is a RUNNING HADOOP cluster on EMR-3.38.2/3.38.3 without DLF or Kerberos.
+//! - `GET /_cloudsim/state` (unsigned, read-only) shows the state; [`Sim::snapshot`] returns
+//!   the same value in Rust.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! use crossbind_aliyun::clock::SystemClock;
+//! use crossbind_cloudsim::{Sim, World, serve};
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let sim = Sim::new(World::default_world(), Arc::new(SystemClock));
+//! serve(listener, sim).await
+//! # }
+//! ```
+//!
+//! # Limitations
+//!
+//! - Only JSON answers: `Format=XML` is accepted but answered in JSON.
+//! - No STS credentials: `AssumeRole` is not emulated and any `SecurityToken` /
+//!   `x-acs-security-token` is refused with `InvalidSecurityToken.MismatchWithAccessKey`.
+//!   Keys are root-account keys; RAM users and permission checks (`NoPermission`) are absent.
+//! - Only the V3 algorithm `ACS3-HMAC-SHA256`; `ACS3-HMAC-SM3` and `ACS3-RSA-SHA256` are
+//!   refused with `IncompleteSignature`.
+//! - No fault injection yet (throttling, 5xx, latency): `[settings.faults]` is the reserved
+//!   seam and takes no keys.
+//! - RAM propagation is modelled as one condition of the cross-account rule (the role's last
+//!   change must be old enough); other RAM reads are immediately consistent.
+//! - Custom RAM policies do not exist; only a handful of system policies are known.
+//! - The cloud's code for "EMR cluster not found" is unpublished; the emulator answers 404
+//!   with `crossbind_aliyun::emr::codes::CLUSTER_NOT_FOUND`. The 2016-04-08 `Status` and
+//!   `MetaStoreType` words are unconfirmed guesses (`RUNNING`..., `LOCAL`/`RDS`/`DLF`).
+//! - DataWorks: only `Type=emr` compute resources; the EMR `ConnectionProperties` schema and
+//!   the `QualifiedName` form are unpublished, so the emulator checks only the keys crossbind
+//!   sends (`envType`, `clusterId`, `regionId`, and for another account's cluster
+//!   `crossAccountOwnerId`, `crossAccountRoleName`, `authType=RamRole`). `RegionId` is
+//!   ignored for DataWorks (the region is the endpoint's).
+//! - EMR clusters, nodes and application configs are static, from the world file;
+//!   `ListApplicationConfigs` ignores `NodeGroupId` / `NodeId`.
+//! - State lives in memory only and is lost when the process ends.
+
+mod api;
+mod auth;
+mod error;
+mod policies;
+mod reply;
+mod request;
+mod server;
+mod sim;
+mod world;
+
+pub use error::{Error, Result};
+pub use server::{STATE_PATH, router, serve};
+pub use sim::Sim;
+pub use world::{
+    AccessKey, Account, Cluster, ClusterState, ClusterType, DEFAULT_MAX_SESSION_DURATION,
+    DEFAULT_NONCE_TTL_SECONDS, DEFAULT_ROLE_PROPAGATION_SECONDS,
+    DEFAULT_TIMESTAMP_TOLERANCE_SECONDS, DEFAULT_WORLD_TOML, DeployMode, Faults, Metastore,
+    PolicyRef, PolicyType, Role, SecurityMode, Settings, Workspace, WorkspaceMode, World,
+};

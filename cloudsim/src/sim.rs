@@ -1,0 +1,250 @@
+//! The emulator's handle (`Sim`): shared state behind one lock, the per-request pipeline
+//! (parse → authenticate → dispatch → answer) and the read-only snapshot. HTTP plumbing is
+//! in `server`; the API rules are in `api`.
+
+pub(crate) mod state;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::StatusCode;
+use crossbind_aliyun::clock::{Clock, format_timestamp};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use tracing::debug;
+
+use crate::api::{self, Ctx};
+use crate::auth;
+use crate::reply::{ApiError, new_request_id, product_of, with_request_id};
+use crate::request::ApiRequest;
+use crate::world::World;
+use state::{State, epoch_millis, ram_date};
+
+/// A running emulator: cheap to clone, every clone sees the same state.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+}
+
+/// The answer to one API request: status and JSON body.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
+}
+
+// === impl Sim ===
+
+impl Sim {
+    /// An emulator starting from `world`, reading time from `clock`.
+    pub fn new(world: World, clock: Arc<dyn Clock>) -> Sim {
+        let state = State::new(world, clock.now());
+        Sim {
+            inner: Arc::new(Inner {
+                clock,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    /// The clock the emulator reads.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Everything the inspection endpoint shows: accounts with roles, clusters, workspaces and
+    /// compute resources, the mutation log and request counts. Holds no secrets.
+    pub fn snapshot(&self) -> Value {
+        snapshot(&self.lock())
+    }
+
+    /// Answers one request: authenticates it, runs the action, counts the outcome.
+    pub(crate) fn handle(&self, req: &ApiRequest) -> Answer {
+        let now = self.inner.clock.now();
+        let request_id = new_request_id();
+        let params = req.params();
+        let (action, version) = auth::api_of(req, &params);
+        let mut state = self.lock();
+        // Fault injection (`settings.faults`) will act between authentication and dispatch;
+        // `Faults` takes no keys yet, so every authenticated request is dispatched.
+        let outcome =
+            auth::authenticate(&mut state, now, req, &params).and_then(|(api, caller)| {
+                let ctx = Ctx {
+                    now,
+                    caller: &caller,
+                };
+                api::dispatch(&mut state, &ctx, &api, &params)
+            });
+        let answer = match outcome {
+            Ok(value) => {
+                state.accepted += 1;
+                Answer {
+                    status: StatusCode::OK,
+                    body: with_request_id(value, &request_id),
+                }
+            }
+            Err(e) => {
+                state.rejected += 1;
+                let product = product_of(version.as_deref());
+                Answer {
+                    status: e.status,
+                    body: e.body(&request_id, req.host(), product),
+                }
+            }
+        };
+        drop(state);
+        let code = answer
+            .body
+            .get("Code")
+            .and_then(|c| c.as_str())
+            .unwrap_or("");
+        debug!(
+            request.id = %request_id,
+            action = action.as_deref().unwrap_or(""),
+            version = version.as_deref().unwrap_or(""),
+            method = %req.method,
+            status = answer.status.as_u16(),
+            code,
+            "api request"
+        );
+        answer
+    }
+
+    /// Answers a request that could not even be decoded.
+    pub(crate) fn reject_undecodable(&self, e: &ApiError, host: &str) -> Answer {
+        self.lock().rejected += 1;
+        Answer {
+            status: e.status,
+            body: e.body(&new_request_id(), host, product_of(None)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Handlers never panic while holding the lock with state half-changed; a poisoned
+        // lock still guards consistent data.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for Sim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("Sim")
+            .field("accounts", &state.accounts.len())
+            .field("mutations", &state.mutations.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn snapshot(state: &State) -> Value {
+    let mut accounts = serde_json::Map::new();
+    for (uid, account) in &state.accounts {
+        let roles: Vec<Value> = account
+            .roles
+            .iter()
+            .map(|r| {
+                json!({
+                    "RoleName": r.name.as_str(),
+                    "RoleId": r.id,
+                    "Arn": r.arn(uid),
+                    "Description": r.description,
+                    "AssumeRolePolicyDocument": r.trust_policy,
+                    "CreateDate": ram_date(r.created),
+                    "UpdateDate": ram_date(r.updated),
+                    "AttachedPolicies": r.policies.iter().map(|p| json!({
+                        "PolicyType": p.policy_type.as_str(),
+                        "PolicyName": p.name,
+                        "AttachDate": ram_date(p.attached),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let clusters: Vec<Value> = account
+            .clusters
+            .iter()
+            .map(|c| {
+                json!({
+                    "ClusterId": c.id.as_str(),
+                    "ClusterName": c.name,
+                    "RegionId": c.region.as_str(),
+                    "ClusterType": c.cluster_type.as_str(),
+                    "ReleaseVersion": c.release,
+                    "Metastore": c.metastore.as_str(),
+                    "SecurityMode": c.security_mode.as_str(),
+                    "ClusterState": c.state.as_str(),
+                    "DeployMode": c.deploy_mode.as_str(),
+                    "VpcId": c.vpc_id,
+                    "VSwitchId": c.vswitch_id,
+                    "ZoneId": c.zone_id,
+                })
+            })
+            .collect();
+        let workspaces: Vec<Value> = account
+            .workspaces
+            .iter()
+            .map(|w| {
+                json!({
+                    "Id": w.info.id,
+                    "Name": w.info.name,
+                    "Mode": w.info.mode.as_str(),
+                    "Status": w.info.status,
+                    "RegionId": w.info.region.as_str(),
+                    "ComputeResources": w.resources.iter().map(|r| json!({
+                        "Id": r.id,
+                        "Name": r.name,
+                        "Type": r.resource_type,
+                        "EnvType": r.env.as_str(),
+                        "ConnectionPropertiesMode": r.mode,
+                        "ConnectionProperties": r.properties,
+                        "CreateTime": epoch_millis(r.created),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        accounts.insert(
+            uid.to_string(),
+            json!({
+                "name": account.name,
+                "roles": roles,
+                "clusters": clusters,
+                "workspaces": workspaces,
+            }),
+        );
+    }
+    let mutations: Vec<Value> = state
+        .mutations
+        .iter()
+        .map(|m| {
+            json!({
+                "Sequence": m.sequence,
+                "Account": m.account.as_str(),
+                "Action": m.action,
+                "Time": format_timestamp(m.time),
+                "Target": m.target,
+            })
+        })
+        .collect();
+    json!({
+        "accounts": accounts,
+        "mutations": mutations,
+        "requests": { "accepted": state.accepted, "rejected": state.rejected },
+    })
+}
+
+/// Seconds from `from` to `to`, rounded up, never negative.
+pub(crate) fn seconds_until(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
+    let d = to - from;
+    if d.is_negative() {
+        0
+    } else {
+        d.whole_seconds() + i64::from(d.subsec_nanoseconds() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

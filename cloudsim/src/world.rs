@@ -1,0 +1,480 @@
+//! The world file: the accounts, keys, clusters, roles and workspaces the emulator starts with,
+//! read from TOML and checked once. It does not hold the running state (see `sim`).
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crossbind_aliyun::ids::{AccountUid, ClusterId, RegionId, RoleName};
+use crossbind_aliyun::trust_policy::TrustPolicy;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{Error, Result};
+use crate::policies;
+
+/// The embedded default world, documented key by key.
+pub const DEFAULT_WORLD_TOML: &str = include_str!("../default-world.toml");
+
+/// Default of [`Settings::timestamp_tolerance_seconds`]: ±15 minutes.
+pub const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS: u64 = 900;
+/// Default of [`Settings::nonce_ttl_seconds`].
+pub const DEFAULT_NONCE_TTL_SECONDS: u64 = 900;
+/// Default of [`Settings::role_propagation_seconds`]: changes are in effect at once.
+pub const DEFAULT_ROLE_PROPAGATION_SECONDS: u64 = 0;
+/// Default of [`Role::max_session_duration`].
+pub const DEFAULT_MAX_SESSION_DURATION: u32 = 3600;
+
+/// Everything the emulator starts with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// Gateway strictness and RAM propagation.
+    #[serde(default)]
+    pub settings: Settings,
+    /// The accounts, each with its keys and resources.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+/// The `[settings]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Allowed distance between a request's timestamp and the emulator's clock, in seconds.
+    pub timestamp_tolerance_seconds: u64,
+    /// How long a signature nonce is remembered per AccessKey, in seconds.
+    pub nonce_ttl_seconds: u64,
+    /// How long a RAM role change takes to be in effect for DataWorks, in seconds.
+    pub role_propagation_seconds: u64,
+    /// Fault injection; reserved, nothing is injected yet.
+    pub faults: Faults,
+}
+
+/// The `[settings.faults]` table: the seam where throttling, 5xx answers and latency will be
+/// configured. It takes no keys yet, so every request is answered normally.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {}
+
+/// One `[[accounts]]` entry: a root account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// The account UID.
+    pub uid: AccountUid,
+    /// A label for logs and the inspection endpoint.
+    pub name: String,
+    /// Root AccessKey pairs.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    /// EMR clusters.
+    #[serde(default)]
+    pub clusters: Vec<Cluster>,
+    /// RAM roles that exist from the start.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// DataWorks workspaces.
+    #[serde(default)]
+    pub workspaces: Vec<Workspace>,
+}
+
+/// An AccessKey pair; the secret is redacted from `Debug`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// The AccessKeyId.
+    pub id: String,
+    #[serde(deserialize_with = "secret_from_string")]
+    secret: SecretString,
+}
+
+/// One `[[accounts.clusters]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// Cluster ID, compared case-insensitively.
+    pub id: ClusterId,
+    /// Cluster name.
+    pub name: String,
+    /// Region the cluster is in.
+    pub region: RegionId,
+    /// EMR 2021 cluster type.
+    #[serde(rename = "type")]
+    pub cluster_type: ClusterType,
+    /// Release, `EMR-<major>.<minor>.<patch>`.
+    pub release: String,
+    /// Where the Hive metastore lives.
+    pub metastore: Metastore,
+    /// Kerberos or not.
+    pub security_mode: SecurityMode,
+    /// EMR 2021 cluster state.
+    pub state: ClusterState,
+    /// Master high availability; `NORMAL` when absent.
+    #[serde(default = "default_deploy_mode")]
+    pub deploy_mode: DeployMode,
+    /// VPC ID.
+    pub vpc_id: String,
+    /// vSwitch ID.
+    pub vswitch_id: String,
+    /// Zone ID.
+    pub zone_id: String,
+}
+
+/// One `[[accounts.roles]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Role name.
+    pub name: RoleName,
+    /// The trust policy (AssumeRolePolicyDocument), JSON text.
+    pub trust_policy: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Maximum session duration, seconds.
+    #[serde(default = "default_max_session_duration")]
+    pub max_session_duration: u32,
+    /// Attached policies.
+    #[serde(default)]
+    pub policies: Vec<PolicyRef>,
+}
+
+/// A policy named by type and name.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRef {
+    /// `System` or `Custom`.
+    #[serde(rename = "type")]
+    pub policy_type: PolicyType,
+    /// Policy name.
+    pub name: String,
+}
+
+/// One `[[accounts.workspaces]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workspace {
+    /// Numeric workspace (project) ID.
+    pub id: i64,
+    /// Workspace name.
+    pub name: String,
+    /// Standard (DEV + PROD) or basic (PROD only).
+    pub mode: WorkspaceMode,
+    /// DataWorks 2024-05-18 project status.
+    #[serde(default = "default_workspace_status")]
+    pub status: String,
+    /// Region the workspace is in.
+    pub region: RegionId,
+    /// Display name; the name when absent.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Declares a closed set of wire words with serde and `as_str`.
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            /// The value as written on the wire and in the world file.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// EMR 2021-03-20 `ClusterType`.
+    ClusterType {
+        /// Legacy data lake (the only type another account can register).
+        Hadoop = "HADOOP",
+        /// New data lake.
+        Datalake = "DATALAKE",
+        /// OLAP.
+        Olap = "OLAP",
+        /// Dataflow.
+        Dataflow = "DATAFLOW",
+        /// Data serving.
+        Dataserving = "DATASERVING",
+        /// Custom.
+        Custom = "CUSTOM",
+    }
+);
+
+wire_enum!(
+    /// EMR 2021-03-20 `ClusterState`.
+    ClusterState {
+        /// Starting.
+        Starting = "STARTING",
+        /// Failed to start.
+        StartFailed = "START_FAILED",
+        /// Bootstrapping.
+        Bootstrapping = "BOOTSTRAPPING",
+        /// Running.
+        Running = "RUNNING",
+        /// Being released.
+        Terminating = "TERMINATING",
+        /// Released.
+        Terminated = "TERMINATED",
+        /// Released after errors.
+        TerminatedWithErrors = "TERMINATED_WITH_ERRORS",
+        /// Release failed.
+        TerminateFailed = "TERMINATE_FAILED",
+    }
+);
+
+wire_enum!(
+    /// Where a cluster's Hive metastore lives (`hive.metastore.type`).
+    Metastore {
+        /// The cluster's built-in MySQL.
+        Local = "LOCAL",
+        /// A user RDS instance.
+        Rds = "RDS",
+        /// DLF unified metadata.
+        Dlf = "DLF",
+    }
+);
+
+wire_enum!(
+    /// EMR 2021-03-20 `SecurityMode`.
+    SecurityMode {
+        /// Kerberos off.
+        Normal = "NORMAL",
+        /// Kerberos on.
+        Kerberos = "KERBEROS",
+    }
+);
+
+wire_enum!(
+    /// EMR 2021-03-20 `DeployMode`.
+    DeployMode {
+        /// One master.
+        Normal = "NORMAL",
+        /// Highly available masters.
+        Ha = "HA",
+    }
+);
+
+wire_enum!(
+    /// DataWorks workspace mode.
+    WorkspaceMode {
+        /// DEV and PROD environments.
+        Standard = "standard",
+        /// PROD only.
+        Basic = "basic",
+    }
+);
+
+wire_enum!(
+    /// RAM `PolicyType`.
+    PolicyType {
+        /// Managed by Alibaba Cloud.
+        System = "System",
+        /// Managed by the account.
+        Custom = "Custom",
+    }
+);
+
+// === impl World ===
+
+impl World {
+    /// Parses and checks a world file. Errors name the bad key.
+    pub fn from_toml(text: &str) -> Result<World> {
+        let world: World = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
+        world.validate()?;
+        Ok(world)
+    }
+
+    /// The embedded default world (see `default-world.toml`).
+    pub fn default_world() -> World {
+        match World::from_toml(DEFAULT_WORLD_TOML) {
+            Ok(world) => world,
+            // The embedded file is checked by the tests; failing here is a build defect.
+            Err(e) => panic!("the embedded default world is invalid: {e}"),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let mut uids = HashSet::new();
+        let mut key_ids = HashSet::new();
+        let mut cluster_ids = HashSet::new();
+        let mut workspace_ids = HashSet::new();
+        for (a, account) in self.accounts.iter().enumerate() {
+            let at = format!("accounts[{a}]");
+            if !uids.insert(account.uid.as_str()) {
+                return invalid(format!("{at}.uid"), "another account has the same UID");
+            }
+            for (k, key) in account.access_keys.iter().enumerate() {
+                let at = format!("{at}.access_keys[{k}]");
+                if key.id.is_empty() || !key.id.bytes().all(|b| b.is_ascii_graphic()) {
+                    return invalid(format!("{at}.id"), "must be non-empty printable ASCII");
+                }
+                if !key_ids.insert(key.id.as_str()) {
+                    return invalid(format!("{at}.id"), "another key has the same id");
+                }
+                if key.secret.expose_secret().is_empty() {
+                    return invalid(format!("{at}.secret"), "must not be empty");
+                }
+            }
+            for (c, cluster) in account.clusters.iter().enumerate() {
+                let at = format!("{at}.clusters[{c}]");
+                if !cluster_ids.insert(cluster.id.as_str().to_ascii_lowercase()) {
+                    return invalid(format!("{at}.id"), "another cluster has the same id");
+                }
+                if !is_release(&cluster.release) {
+                    return invalid(format!("{at}.release"), "must look like EMR-3.38.3");
+                }
+            }
+            let mut role_names = HashSet::new();
+            for (r, role) in account.roles.iter().enumerate() {
+                let at = format!("{at}.roles[{r}]");
+                if !role_names.insert(role.name.as_str().to_ascii_lowercase()) {
+                    return invalid(format!("{at}.name"), "another role has the same name");
+                }
+                if let Err(e) = TrustPolicy::parse(&role.trust_policy) {
+                    return invalid(format!("{at}.trust_policy"), format!("not a policy: {e}"));
+                }
+                if !(3600..=43200).contains(&role.max_session_duration) {
+                    return invalid(format!("{at}.max_session_duration"), "must be 3600..=43200");
+                }
+                for (p, policy) in role.policies.iter().enumerate() {
+                    let at = format!("{at}.policies[{p}]");
+                    if policies::find(policy.policy_type, &policy.name).is_none() {
+                        return invalid(format!("{at}.name"), "no such policy in the emulator");
+                    }
+                    if role.policies[..p].contains(policy) {
+                        return invalid(format!("{at}.name"), "attached twice");
+                    }
+                }
+            }
+            for (w, ws) in account.workspaces.iter().enumerate() {
+                if ws.id <= 0 || !workspace_ids.insert(ws.id) {
+                    return invalid(
+                        format!("{at}.workspaces[{w}].id"),
+                        "must be positive and unique",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// === impl AccessKey ===
+
+impl AccessKey {
+    /// A key pair; used by tests that build worlds in code.
+    pub fn new(id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            secret: SecretString::from(secret.into()),
+        }
+    }
+
+    /// The AccessKeySecret.
+    pub fn secret(&self) -> &SecretString {
+        &self.secret
+    }
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+// === impl Settings ===
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            timestamp_tolerance_seconds: DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+            nonce_ttl_seconds: DEFAULT_NONCE_TTL_SECONDS,
+            role_propagation_seconds: DEFAULT_ROLE_PROPAGATION_SECONDS,
+            faults: Faults::default(),
+        }
+    }
+}
+
+fn secret_from_string<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    String::deserialize(d).map(SecretString::from)
+}
+
+fn default_deploy_mode() -> DeployMode {
+    DeployMode::Normal
+}
+
+fn default_max_session_duration() -> u32 {
+    DEFAULT_MAX_SESSION_DURATION
+}
+
+fn default_workspace_status() -> String {
+    String::from("Available")
+}
+
+fn invalid(key: String, reason: impl Into<String>) -> Result<()> {
+    Err(Error::WorldInvalid {
+        key,
+        reason: reason.into(),
+    })
+}
+
+/// `EMR-<digits>.<digits>.<digits>`.
+fn is_release(s: &str) -> bool {
+    s.strip_prefix("EMR-").is_some_and(|v| {
+        let parts: Vec<&str> = v.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Turns a TOML error into line + key: the key written on the offending line, else the
+/// nearest table header above it.
+fn syntax_error(text: &str, e: &toml::de::Error) -> Error {
+    let offset = e.span().map_or(0, |s| s.start).min(text.len());
+    let line = text[..offset].matches('\n').count() + 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line - 1).copied().unwrap_or("").trim();
+    let key = if let Some((k, _)) = here.split_once('=').filter(|_| !here.starts_with('[')) {
+        k.trim().to_owned()
+    } else if here.starts_with('[') {
+        here.to_owned()
+    } else {
+        lines[..(line - 1).min(lines.len())]
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with('['))
+            .unwrap_or("(top level)")
+            .to_owned()
+    };
+    Error::WorldSyntax {
+        line,
+        key,
+        detail: e.message().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

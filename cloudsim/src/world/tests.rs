@@ -1,0 +1,205 @@
+//! Tests of world loading: the default world's content, and errors that name the bad key.
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[[accounts]]
+uid = "1688000000000009"
+name = "solo"
+[[accounts.access_keys]]
+id = "LTAI5tSolo"
+secret = "solo-secret"
+"#;
+
+fn err(text: &str) -> String {
+    World::from_toml(text).unwrap_err().to_string()
+}
+
+#[test]
+fn default_world_has_both_accounts_and_every_cluster_case() {
+    let world = World::default_world();
+    assert_eq!(world.settings.timestamp_tolerance_seconds, 900);
+    assert_eq!(world.settings.nonce_ttl_seconds, 900);
+    assert_eq!(world.settings.role_propagation_seconds, 0);
+    let uids: Vec<&str> = world.accounts.iter().map(|a| a.uid.as_str()).collect();
+    assert_eq!(uids, ["1688000000000001", "1688000000000002"]);
+
+    let a = &world.accounts[0];
+    assert_eq!(a.name, "consumer-a");
+    let ws: Vec<(i64, &str, WorkspaceMode)> = a
+        .workspaces
+        .iter()
+        .map(|w| (w.id, w.name.as_str(), w.mode))
+        .collect();
+    assert_eq!(
+        ws,
+        [
+            (10001, "analytics", WorkspaceMode::Standard),
+            (10002, "reporting", WorkspaceMode::Basic)
+        ]
+    );
+
+    let b = &world.accounts[1];
+    assert_eq!(b.name, "provider-b");
+    assert!(b.roles.is_empty());
+    let clusters: Vec<_> = b
+        .clusters
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.cluster_type,
+                c.release.as_str(),
+                c.metastore,
+                c.security_mode,
+                c.state,
+            )
+        })
+        .collect();
+    use ClusterState::*;
+    use ClusterType::*;
+    use Metastore::*;
+    use SecurityMode::*;
+    assert_eq!(
+        clusters,
+        [
+            (
+                "C-4F2A9B1C8D3E7A60",
+                Hadoop,
+                "EMR-3.38.3",
+                Local,
+                Normal,
+                Running
+            ),
+            (
+                "C-6A7B8C9D0E1F2A3B",
+                Hadoop,
+                "EMR-3.38.2",
+                Rds,
+                Normal,
+                Running
+            ),
+            (
+                "c-5d1e0f2a3b4c5d6e",
+                Datalake,
+                "EMR-5.8.0",
+                Local,
+                Normal,
+                Running
+            ),
+            (
+                "C-0B1C2D3E4F5A6B7C",
+                Hadoop,
+                "EMR-3.38.1",
+                Local,
+                Normal,
+                Running
+            ),
+            (
+                "C-1C2D3E4F5A6B7C8D",
+                Hadoop,
+                "EMR-3.38.2",
+                Dlf,
+                Normal,
+                Running
+            ),
+            (
+                "C-2D3E4F5A6B7C8D9E",
+                Hadoop,
+                "EMR-3.38.3",
+                Local,
+                Kerberos,
+                Running
+            ),
+            (
+                "C-3E4F5A6B7C8D9E0F",
+                Hadoop,
+                "EMR-3.38.2",
+                Local,
+                Normal,
+                Terminated
+            ),
+        ]
+    );
+    for account in &world.accounts {
+        assert_eq!(account.access_keys.len(), 1, "{}", account.name);
+    }
+}
+
+#[test]
+fn minimal_world_takes_defaults() {
+    let world = World::from_toml(MINIMAL).unwrap();
+    assert_eq!(
+        world.settings.timestamp_tolerance_seconds,
+        DEFAULT_TIMESTAMP_TOLERANCE_SECONDS
+    );
+    assert!(world.accounts[0].clusters.is_empty());
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    let text = format!(
+        "{MINIMAL}[[accounts.workspaces]]\nid = 1\nname = \"w\"\nmode = \"standard\"\nregion = \"cn-hangzhou\"\nmood = \"x\"\n"
+    );
+    let e = err(&text);
+    assert!(e.contains("key `mood`"), "{e}");
+    assert!(e.contains("line 13"), "{e}");
+}
+
+#[test]
+fn bad_enum_value_names_the_key() {
+    let text = format!(
+        "{MINIMAL}[[accounts.clusters]]\nid = \"C-1\"\nname = \"n\"\nregion = \"cn-hangzhou\"\ntype = \"HADOOP\"\nrelease = \"EMR-3.38.3\"\nmetastore = \"HIVE\"\nsecurity_mode = \"NORMAL\"\nstate = \"RUNNING\"\nvpc_id = \"v\"\nvswitch_id = \"s\"\nzone_id = \"z\"\n"
+    );
+    let e = err(&text);
+    assert!(e.contains("key `metastore`"), "{e}");
+    assert!(e.contains("HIVE"), "{e}");
+}
+
+#[test]
+fn bad_uid_and_missing_key_are_named() {
+    let e = err(&MINIMAL.replace("1688000000000009", "16880x"));
+    assert!(e.contains("key `uid`"), "{e}");
+    let e = err(&MINIMAL.replace("name = \"solo\"\n", ""));
+    assert!(e.contains("name"), "{e}");
+}
+
+#[test]
+fn rule_violations_name_the_key_path() {
+    let twice = format!(
+        "{MINIMAL}{}",
+        MINIMAL.replace("1688000000000009", "1688000000000010")
+    );
+    assert_eq!(
+        err(&twice),
+        "world key `accounts[1].access_keys[0].id`: another key has the same id"
+    );
+    let role = format!("{MINIMAL}[[accounts.roles]]\nname = \"R\"\ntrust_policy = \"[]\"\n");
+    assert!(err(&role).starts_with("world key `accounts[0].roles[0].trust_policy`"));
+    let policy = format!(
+        "{MINIMAL}[[accounts.roles]]\nname = \"R\"\ntrust_policy = '{{\"Statement\":[]}}'\npolicies = [{{ type = \"System\", name = \"NoSuchPolicy\" }}]\n"
+    );
+    assert_eq!(
+        err(&policy),
+        "world key `accounts[0].roles[0].policies[0].name`: no such policy in the emulator"
+    );
+}
+
+#[test]
+fn access_key_debug_hides_the_secret() {
+    let key = AccessKey::new("LTAI5tX", "marker-secret-value");
+    assert_eq!(
+        format!("{key:?}"),
+        "AccessKey { id: \"LTAI5tX\", secret: \"<redacted>\" }"
+    );
+    let world = World::from_toml(&MINIMAL.replace("solo-secret", "marker-secret-value")).unwrap();
+    assert!(!format!("{world:?}").contains("marker-secret-value"));
+}
+
+#[test]
+fn release_shape() {
+    assert!(is_release("EMR-3.38.3"));
+    assert!(!is_release("EMR-3.38"));
+    assert!(!is_release("3.38.3"));
+    assert!(!is_release("EMR-3.x.3"));
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the emulator over HTTP on 127.0.0.1:0, with requests signed by the
+//! `crossbind_aliyun::sign` functions, plus the binary's flags.
+
+mod binary;
+mod client;
+mod dataworks;
+mod emr;
+mod ram;
+mod signing;
+mod support;

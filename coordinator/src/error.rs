@@ -1,0 +1,68 @@
+//! Errors of the coordinator, one enum per layer.
+
+use std::io;
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration file {path}")]
+    Read {
+        /// The path that was tried.
+        path: String,
+        /// Why reading failed.
+        #[source]
+        source: io::Error,
+    },
+    /// The file was read but some values are wrong; each problem names its key.
+    #[error("invalid configuration: {}", problems.join("; "))]
+    Invalid {
+        /// One sentence per bad key.
+        problems: Vec<String>,
+    },
+}
+
+/// Why the coordinator could not start or keep serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The TLS material could not be loaded or is unusable.
+    #[error("TLS set-up failed")]
+    Tls(#[from] crossbind_tls::error::Error),
+    /// The gRPC server stopped with an error.
+    #[error("gRPC server failed")]
+    Transport(#[from] tonic::transport::Error),
+    /// The coordinator's certificate does not carry the coordinator identity.
+    #[error("the certificate names {found}, but the coordinator needs {expected}")]
+    WrongIdentity {
+        /// The identity found in the certificate.
+        found: String,
+        /// The identity the coordinator needs.
+        expected: String,
+    },
+}
+
+/// Why an automation request was refused before any work started.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// A request field is missing or malformed; the message names the field.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The request is well-formed but the coordinator cannot serve it as configured.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// No association has this id.
+    #[error("association {0} not found")]
+    NotFound(String),
+}
+
+/// Renders an error and all its causes on one line, for logs.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}

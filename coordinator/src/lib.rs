@@ -1,0 +1,102 @@
+//! The crossbind coordinator: the automation API and the workflow engine that drives an
+//! association between a provider agent (account B) and a consumer agent (account A).
+//!
+//! It holds no cloud credentials. It dials each agent over mutual TLS and only accepts an
+//! agent whose certificate names the expected role and account; it serves only automation
+//! clients whose certificates carry a `client/<name>` identity it is configured to accept.
+//!
+//! # Configuration (TOML)
+//!
+//! ```toml
+//! listen = "127.0.0.1:7443"
+//! trust_domain = "crossbind.local"
+//! clients = ["*"]                 # client names allowed to call; "*" = any client/<name>
+//! step_deadline_seconds = 120     # how long a step retries an unreachable agent
+//! max_in_flight = 16              # associations running at once
+//! [tls]
+//! cert = "pki/coordinator.pem"
+//! key = "pki/coordinator.key"
+//! ca = "pki/ca.pem"
+//! [[providers]]
+//! account_uid = "1688000000000002"
+//! endpoint = "10.0.0.5:7444"
+//! [[consumers]]
+//! account_uid = "1688000000000001"
+//! endpoint = "10.0.1.7:7445"
+//! ```
+//!
+//! # Limitations
+//!
+//! - Associations live in memory: a restarted coordinator forgets them, and one that is
+//!   killed mid-step does not resume it (the agents' steps are idempotent, so running the
+//!   association again converges). Durable storage is the next piece of work.
+//! - There is no plan (dry run), cancel, retry, dissociate or drift verb yet; the agents
+//!   already support dry runs and revocation.
+//! - Client authorization is all-or-nothing per client name; there is no audit log yet.
+
+use std::future::Future;
+
+use crossbind_proto::coordinator_server::CoordinatorServer;
+use crossbind_tls::{
+    config::TlsMaterial,
+    identity::{PeerRole, SpiffeId},
+};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tracing::info;
+
+pub mod agents;
+pub mod config;
+pub mod error;
+pub mod service;
+pub mod store;
+pub mod workflow;
+
+pub use config::CoordinatorConfig;
+pub use error::ServeError;
+
+/// Serves the coordinator on `listener` until `shutdown` completes.
+pub async fn serve(
+    config: CoordinatorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let tls = TlsMaterial::load(&config.tls)?;
+    let own = tls.own_identity()?;
+    let expected = SpiffeId::coordinator(&config.trust_domain)?;
+    if own != expected {
+        return Err(ServeError::WrongIdentity {
+            found: own.uri(),
+            expected: expected.uri(),
+        });
+    }
+    let server_tls = crossbind_tls::server::server_tls_config(&tls)?;
+    let agents = agents::Agents::new(
+        config.trust_domain.clone(),
+        tls,
+        config.providers.clone(),
+        config.consumers.clone(),
+    );
+    let engine = workflow::Engine::new(
+        store::Store::default(),
+        agents,
+        config.max_in_flight,
+        config.step_deadline,
+    );
+    let clients = config.clients.clone();
+    let interceptor = crossbind_tls::server::require_peer(&config.trust_domain, move |role| {
+        matches!(role, PeerRole::Client(name)
+            if clients.iter().any(|allowed| allowed == "*" || allowed == name))
+    });
+    let service =
+        CoordinatorServer::with_interceptor(service::CoordinatorService::new(engine), interceptor);
+
+    info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+        identity = %own, "coordinator listening");
+    tonic::transport::Server::builder()
+        .tls_config(server_tls)?
+        .add_service(service)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Helpers for the end-to-end tests: start a local deployment of the real binaries, run an
+//! association to its end, and read the emulator's state.
+//!
+//! The binaries must be built first (`cargo build --workspace --bins`); the test command in
+//! the README does that.
+
+use std::path::PathBuf;
+
+use crossbind_cli::stack::{Stack, StackOptions, sibling_bin_dir};
+use crossbind_proto::{
+    Association, CreateAssociationRequest, GetAssociationRequest, WatchAssociationRequest,
+};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio_stream::StreamExt;
+
+pub use crossbind_cli::stack::{
+    DEFAULT_CLUSTER_ID, DEFAULT_CONSUMER_UID, DEFAULT_PROVIDER_UID, DEFAULT_WORKSPACE_ID,
+};
+
+/// A running deployment and the directory holding its files.
+#[derive(Debug)]
+pub struct Harness {
+    /// The processes.
+    pub stack: Stack,
+    /// Kept alive for the stack's lifetime.
+    pub dir: TempDir,
+}
+
+/// Options for the default world, with files in a fresh temporary directory.
+pub fn options() -> (StackOptions, TempDir) {
+    crossbind_tls::install_crypto_provider();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let bin_dir = sibling_bin_dir().expect("binary directory");
+    let options = StackOptions::new(bin_dir, dir.path().to_path_buf());
+    (options, dir)
+}
+
+/// Writes `world` (TOML) into the options' directory and points the emulator at it.
+pub fn with_world(options: &mut StackOptions, world: &str) {
+    let path: PathBuf = options.work_dir.join("world.toml");
+    std::fs::write(&path, world).expect("write world file");
+    options.world = Some(path);
+}
+
+/// Starts a deployment.
+pub async fn start(options: StackOptions, dir: TempDir) -> Harness {
+    match Stack::start(&options).await {
+        Ok(stack) => Harness { stack, dir },
+        Err(e) => panic!("stack did not start: {}", crossbind_cli::error::chain(&e)),
+    }
+}
+
+/// A request for `cluster` of the default provider into `workspace` of the default consumer.
+pub fn request(cluster: &str, workspace: &str) -> CreateAssociationRequest {
+    CreateAssociationRequest {
+        provider_account_uid: DEFAULT_PROVIDER_UID.to_string(),
+        cluster_id: cluster.to_string(),
+        role_name: String::new(),
+        consumer_account_uid: DEFAULT_CONSUMER_UID.to_string(),
+        workspace_id: workspace.to_string(),
+        compute_resource_name: String::new(),
+    }
+}
+
+// === impl Harness ===
+
+impl Harness {
+    /// Creates the association, follows its events to the end and returns its final record.
+    pub async fn run(&self, request: CreateAssociationRequest) -> Association {
+        let mut client = self.stack.client().await.expect("coordinator client");
+        let created = client
+            .create_association(request)
+            .await
+            .expect("create association")
+            .into_inner();
+        let mut events = client
+            .watch_association(WatchAssociationRequest {
+                id: created.id.clone(),
+            })
+            .await
+            .expect("watch")
+            .into_inner();
+        while let Some(event) = events.next().await {
+            event.expect("event");
+        }
+        client
+            .get_association(GetAssociationRequest { id: created.id })
+            .await
+            .expect("get association")
+            .into_inner()
+    }
+
+    /// The emulator's state.
+    pub async fn state(&self) -> Value {
+        self.stack.cloud_state().await.expect("cloud state")
+    }
+
+    /// The logs of every process, for failure messages.
+    pub fn logs(&self) -> String {
+        ["cloudsim", "provider", "consumer", "coordinator"]
+            .iter()
+            .map(|n| format!("--- {n} ---\n{}", self.stack.log_tail(n, 30)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The roles of `account` in a state dump.
+pub fn roles<'a>(state: &'a Value, account: &str) -> &'a Vec<Value> {
+    state["accounts"][account]["roles"]
+        .as_array()
+        .expect("roles array")
+}
+
+/// The compute resources of `workspace` of `account` in a state dump.
+pub fn compute_resources<'a>(state: &'a Value, account: &str, workspace: &str) -> Vec<&'a Value> {
+    state["accounts"][account]["workspaces"]
+        .as_array()
+        .expect("workspaces array")
+        .iter()
+        .filter(|w| w["Id"].to_string().trim_matches('"') == workspace)
+        .flat_map(|w| w["ComputeResources"].as_array().expect("resources").iter())
+        .collect()
+}
+
+/// The number of state changes the emulator has recorded.
+pub fn mutation_count(state: &Value) -> usize {
+    state["mutations"].as_array().map_or(0, Vec::len)
+}
