@@ -15,7 +15,10 @@ pub const EXIT_CONFIG: u8 = 64;
 
 /// The flags of `crossbind-provider` and `crossbind-consumer`.
 #[derive(Clone, Debug, clap::Parser)]
-#[command(version)]
+#[command(
+    version,
+    about = "A crossbind agent: serves its account's part of the procedure to the coordinator."
+)]
 pub struct AgentArgs {
     /// The agent's TOML configuration file.
     #[arg(long, value_name = "FILE")]

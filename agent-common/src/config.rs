@@ -223,7 +223,10 @@ where
     /// other values is a problem.
     pub fn read(section: &mut Section<'_>, key: &str) -> Option<Self> {
         if !section.contains(key) {
-            section.problem(key, "is required: list the allowed values, or [\"*\"] for all");
+            section.problem(
+                key,
+                "is required: list the allowed values, or [\"*\"] for all",
+            );
             return None;
         }
         let items: Vec<toml::Value> = section.list(key)?;
@@ -283,13 +286,18 @@ impl<T: fmt::Display> fmt::Display for Scope<T> {
 
 /// Reads the top-level `listen` address, `DEFAULT_LISTEN` when absent.
 pub fn read_listen(root: &mut Section<'_>) -> SocketAddr {
-    let default: SocketAddr = DEFAULT_LISTEN.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let default: SocketAddr = DEFAULT_LISTEN
+        .parse()
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let text: Option<String> = root.optional("listen");
     match text.map(|t| t.parse::<SocketAddr>().map_err(|e| (t, e))) {
         None => default,
         Some(Ok(addr)) => addr,
         Some(Err((t, e))) => {
-            root.problem("listen", format!("{t:?} is not a socket address ({e}), e.g. 127.0.0.1:7001"));
+            root.problem(
+                "listen",
+                format!("{t:?} is not a socket address ({e}), e.g. 127.0.0.1:7001"),
+            );
             default
         }
     }

@@ -109,11 +109,15 @@ pub enum Error {
 /// Renders problems as an indented list, one per line.
 struct ProblemList<'a>(&'a [ConfigProblem]);
 
+// === impl ConfigProblem ===
+
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.key, self.message)
     }
 }
+
+// === impl ProblemList ===
 
 impl fmt::Display for ProblemList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -75,7 +75,8 @@ pub async fn start_up(
             });
         }
     };
-    let client = Client::new(credentials, cloud.client_config()).map_err(|e| Error::Client(Box::new(e)))?;
+    let client =
+        Client::new(credentials, cloud.client_config()).map_err(|e| Error::Client(Box::new(e)))?;
     let span = tracing::info_span!("start_up", agent = role.name(), region = %cloud.region);
     let identity = client
         .get_caller_identity()

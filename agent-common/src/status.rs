@@ -27,7 +27,11 @@ const STRING_TO_SIGN_MARKER: &str = "server string to sign is";
 ///   `INTERNAL`, fixed message.
 pub fn cloud_error_to_status(err: &CloudError) -> Status {
     if let Some(api) = err.api() {
-        tracing::debug!(cloud.code = %api.code, cloud.request_id = ?api.request_id, "cloud call refused");
+        tracing::debug!(
+            cloud.code = %api.code,
+            cloud.request_id = ?api.request_id,
+            "cloud call refused"
+        );
         return api_status(api);
     }
     tracing::warn!(error = %display_chain(err), "cloud call failed without an error answer");
@@ -71,10 +75,12 @@ fn api_status(api: &ApiError) -> Status {
             "{quoted}; this is a cloud-side failure that usually passes: retry later, and quote \
              the RequestId to Alibaba Cloud support if it persists"
         )),
-        ErrorKind::Client if is_permission_refusal(&api.code) => Status::permission_denied(format!(
-            "{quoted}; the agent's RAM identity lacks a permission this step needs: grant it \
+        ErrorKind::Client if is_permission_refusal(&api.code) => {
+            Status::permission_denied(format!(
+                "{quoted}; the agent's RAM identity lacks a permission this step needs: grant it \
              (see the cloud's message for the action), then retry"
-        )),
+            ))
+        }
         ErrorKind::Client if is_credential_refusal(&api.code) => {
             Status::failed_precondition(format!(
                 "{quoted}; the agent's credentials or clock are not accepted: check its AccessKey \

@@ -149,7 +149,9 @@ impl TestPki {
 
 impl std::fmt::Debug for TestPki {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestPki").field("dir", &self.dir.path()).finish()
+        f.debug_struct("TestPki")
+            .field("dir", &self.dir.path())
+            .finish()
     }
 }
 
@@ -167,7 +169,9 @@ impl TestCloud {
     ///
     /// When `127.0.0.1:0` cannot be bound.
     pub async fn start_with_clock(world: World, clock: Arc<dyn Clock>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind cloudsim");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind cloudsim");
         let addr = listener.local_addr().expect("cloudsim address");
         let sim = Sim::new(world, clock);
         let serving = sim.clone();
@@ -218,6 +222,8 @@ impl Drop for TestCloud {
 
 impl std::fmt::Debug for TestCloud {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestCloud").field("addr", &self.addr).finish()
+        f.debug_struct("TestCloud")
+            .field("addr", &self.addr)
+            .finish()
     }
 }

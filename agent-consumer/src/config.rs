@@ -158,7 +158,10 @@ impl Registration {
             "propagation_backoff_initial_ms",
             DEFAULT_PROPAGATION_BACKOFF_INITIAL_MS,
         );
-        let max: u64 = section.or("propagation_backoff_max_ms", DEFAULT_PROPAGATION_BACKOFF_MAX_MS);
+        let max: u64 = section.or(
+            "propagation_backoff_max_ms",
+            DEFAULT_PROPAGATION_BACKOFF_MAX_MS,
+        );
         if initial == 0 {
             section.problem("propagation_backoff_initial_ms", "must be at least 1");
         }
@@ -237,10 +240,22 @@ mod tests {
         assert_eq!(r.compute_resource_type, "emr");
         assert_eq!(r.connection_properties_mode, "InstanceMode");
         assert_eq!(r.template, Template::default_template());
-        assert!(c.consent.allows_workspace(&WorkspaceId::new("10001").expect("valid")));
-        assert!(c.consent.allows_workspace(&WorkspaceId::new("10002").expect("valid")));
-        assert!(!c.consent.allows_workspace(&WorkspaceId::new("10003").expect("valid")));
-        assert!(c.consent.allows_provider(&AccountUid::new("1688000000000002").expect("valid")));
+        assert!(
+            c.consent
+                .allows_workspace(&WorkspaceId::new("10001").expect("valid"))
+        );
+        assert!(
+            c.consent
+                .allows_workspace(&WorkspaceId::new("10002").expect("valid"))
+        );
+        assert!(
+            !c.consent
+                .allows_workspace(&WorkspaceId::new("10003").expect("valid"))
+        );
+        assert!(
+            c.consent
+                .allows_provider(&AccountUid::new("1688000000000002").expect("valid"))
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //!
 //! ```json
 //! {"envType":"${envType}","regionId":"${regionId}","clusterId":"${clusterId}",
-//!  "crossAccountOwnerId":"${crossAccountOwnerId}","crossAccountRoleName":"${crossAccountRoleName}",
-//!  "authType":"RamRole"}
+//!  "crossAccountOwnerId":"${crossAccountOwnerId}",
+//!  "crossAccountRoleName":"${crossAccountRoleName}","authType":"RamRole"}
 //! ```
 //!
 //! Verify it before relying on it against the real cloud: register one cluster in the
@@ -227,13 +227,14 @@ impl Template {
 
     /// The value at the first position of `p` in `existing` (strings and numbers).
     fn read(&self, existing: &Value, p: Placeholder) -> Option<String> {
-        self.positions.get(&p)?.iter().find_map(|pointer| {
-            match existing.pointer(pointer)? {
+        self.positions
+            .get(&p)?
+            .iter()
+            .find_map(|pointer| match existing.pointer(pointer)? {
                 Value::String(s) => Some(s.clone()),
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
-            }
-        })
+            })
     }
 }
 

@@ -95,5 +95,12 @@ pub async fn serve_with(
     );
     let service = ConsumerService::new(&agent, config.consent, config.registration);
     let routes = Routes::new(ConsumerAgentServer::new(service));
-    serve_grpc(listener, &agent.tls, &config.tls.trust_domain, routes, shutdown).await
+    serve_grpc(
+        listener,
+        &agent.tls,
+        &config.tls.trust_domain,
+        routes,
+        shutdown,
+    )
+    .await
 }

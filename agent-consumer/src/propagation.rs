@@ -38,7 +38,10 @@ pub fn is_role_not_in_effect(err: &crossbind_aliyun::Error) -> bool {
 
 /// Runs `call` until it does anything but [`is_role_not_in_effect`], or until
 /// `policy.timeout` has passed; the last try happens at the deadline.
-pub async fn retry_while_propagating<T, F, Fut>(policy: PropagationPolicy, mut call: F) -> Attempts<T>
+pub async fn retry_while_propagating<T, F, Fut>(
+    policy: PropagationPolicy,
+    mut call: F,
+) -> Attempts<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, crossbind_aliyun::Error>>,
@@ -120,10 +123,13 @@ mod tests {
             timeout: Duration::from_secs(20),
             ..POLICY
         };
-        let attempts: Attempts<()> =
-            retry_while_propagating(policy, || async { Err(refusal(CROSS_ACCOUNT_ROLE_NOT_AUTHORIZED)) })
-                .await;
-        assert!(is_role_not_in_effect(&attempts.result.expect_err("gives up")));
+        let attempts: Attempts<()> = retry_while_propagating(policy, || async {
+            Err(refusal(CROSS_ACCOUNT_ROLE_NOT_AUTHORIZED))
+        })
+        .await;
+        assert!(is_role_not_in_effect(
+            &attempts.result.expect_err("gives up")
+        ));
         assert_eq!(attempts.waited, Duration::from_secs(20));
         // 1 + 2 + 4 + 8 (capped at 10 from then on) = 15, then the remaining 5 s.
         assert_eq!(attempts.retries, 5);

@@ -55,14 +55,24 @@ pub(crate) async fn register(
             name,
             properties,
         } => {
-            tracing::debug!(resource.id = id, "cluster already registered; nothing to do");
+            tracing::debug!(
+                resource.id = id,
+                "cluster already registered; nothing to do"
+            );
             return Ok(response(r, id.to_string(), name, false, 0, &properties));
         }
         Existing::Conflict { id } => return Err(name_taken(r, id)),
         Existing::None => {}
     }
     if dry_run {
-        return Ok(response(r, String::new(), r.name.clone(), true, 0, &properties));
+        return Ok(response(
+            r,
+            String::new(),
+            r.name.clone(),
+            true,
+            0,
+            &properties,
+        ));
     }
     let request = CreateComputeResource {
         project_id: r.workspace.clone(),
@@ -75,9 +85,10 @@ pub(crate) async fn register(
             r.cluster, r.provider, r.role
         )),
     };
-    let attempts =
-        retry_while_propagating(config.propagation, || client.create_compute_resource(&request))
-            .await;
+    let attempts = retry_while_propagating(config.propagation, || {
+        client.create_compute_resource(&request)
+    })
+    .await;
     let retries = attempts.retries;
     match attempts.result {
         Ok(id) => {
@@ -90,7 +101,14 @@ pub(crate) async fn register(
                 propagation_retries = retries,
                 "registered the cluster as a compute resource"
             );
-            Ok(response(r, id.to_string(), r.name.clone(), true, retries, &properties))
+            Ok(response(
+                r,
+                id.to_string(),
+                r.name.clone(),
+                true,
+                retries,
+                &properties,
+            ))
         }
         Err(e) if is_role_not_in_effect(&e) => Err(Error::role_not_in_effect(
             r.role.as_str(),
@@ -103,7 +121,9 @@ pub(crate) async fn register(
             cluster: r.cluster.to_string(),
             source: Box::new(e),
         }),
-        Err(e) if e.is_code(codes::COMPUTE_RESOURCE_ALREADY_EXISTS) || e.may_have_been_applied() => {
+        Err(e)
+            if e.is_code(codes::COMPUTE_RESOURCE_ALREADY_EXISTS) || e.may_have_been_applied() =>
+        {
             // The create may have happened (a lost answer) or raced another: read it back.
             let applied = !e.is_code(codes::COMPUTE_RESOURCE_ALREADY_EXISTS);
             match find_existing(client, config, r).await? {
@@ -111,7 +131,14 @@ pub(crate) async fn register(
                     id,
                     name,
                     properties,
-                } => Ok(response(r, id.to_string(), name, applied, retries, &properties)),
+                } => Ok(response(
+                    r,
+                    id.to_string(),
+                    name,
+                    applied,
+                    retries,
+                    &properties,
+                )),
                 Existing::Conflict { id } => Err(name_taken(r, id)),
                 Existing::None if applied => Err(cloud("CreateComputeResource")(e)),
                 Existing::None => Err(Error::ExistsButUnseen {
@@ -184,7 +211,11 @@ pub(crate) async fn unregister(
 }
 
 /// Lists every compute resource of the workspace and looks for `r` among them.
-async fn find_existing(client: &Client, config: &Registration, r: &Registering) -> Result<Existing> {
+async fn find_existing(
+    client: &Client,
+    config: &Registration,
+    r: &Registering,
+) -> Result<Existing> {
     let all = client
         .list_all_compute_resources(&r.workspace, None)
         .await
@@ -211,9 +242,11 @@ async fn find_existing(client: &Client, config: &Registration, r: &Registering) 
 }
 
 fn matches(config: &Registration, entry: &ComputeResourceEntry, r: &Registering) -> bool {
-    config
-        .template
-        .matches(&entry.connection_properties, &r.params, entry.env_type.as_deref())
+    config.template.matches(
+        &entry.connection_properties,
+        &r.params,
+        entry.env_type.as_deref(),
+    )
 }
 
 fn name_taken(r: &Registering, existing_id: i64) -> Error {

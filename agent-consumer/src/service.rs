@@ -60,7 +60,11 @@ impl ConsumerService {
     #[instrument(
         name = "consumer",
         skip_all,
-        fields(rpc = "CheckWorkspace", workspace.id = %req.workspace_id, provider.uid = %req.provider_account_uid)
+        fields(
+            rpc = "CheckWorkspace",
+            workspace.id = %req.workspace_id,
+            provider.uid = %req.provider_account_uid,
+        )
     )]
     async fn check(&self, req: CheckWorkspaceRequest) -> Result<WorkspaceCheck> {
         let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
@@ -207,6 +211,46 @@ impl ConsumerService {
     }
 }
 
+#[tonic::async_trait]
+impl ConsumerAgent for ConsumerService {
+    async fn get_identity(
+        &self,
+        _request: Request<GetIdentityRequest>,
+    ) -> Result<Response<Identity>, Status> {
+        Ok(Response::new(self.inner.identity.clone()))
+    }
+
+    async fn check_workspace(
+        &self,
+        request: Request<CheckWorkspaceRequest>,
+    ) -> Result<Response<WorkspaceCheck>, Status> {
+        answer(self.check(request.into_inner()).await)
+    }
+
+    async fn register_cluster(
+        &self,
+        request: Request<RegisterClusterRequest>,
+    ) -> Result<Response<RegisterClusterResponse>, Status> {
+        answer(self.register(request.into_inner()).await)
+    }
+
+    async fn unregister_cluster(
+        &self,
+        request: Request<UnregisterClusterRequest>,
+    ) -> Result<Response<UnregisterClusterResponse>, Status> {
+        answer(self.unregister(request.into_inner()).await)
+    }
+}
+
+impl std::fmt::Debug for ConsumerService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsumerService")
+            .field("account", &self.inner.account)
+            .field("consent", &self.inner.consent)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Parses a required request field, naming it when it is empty or malformed.
 fn required<T>(field: &'static str, value: &str) -> Result<T>
 where
@@ -227,7 +271,9 @@ fn environment(value: i32) -> Result<Option<Environment>> {
         Ok(env) => Ok(Some(env)),
         Err(_) => Err(Error::BadField {
             field: "environment",
-            problem: format!("has the unknown value {value}; use ENVIRONMENT_DEV or ENVIRONMENT_PROD"),
+            problem: format!(
+                "has the unknown value {value}; use ENVIRONMENT_DEV or ENVIRONMENT_PROD"
+            ),
         }),
     }
 }
@@ -274,51 +320,11 @@ fn check_resource_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-#[tonic::async_trait]
-impl ConsumerAgent for ConsumerService {
-    async fn get_identity(
-        &self,
-        _request: Request<GetIdentityRequest>,
-    ) -> Result<Response<Identity>, Status> {
-        Ok(Response::new(self.inner.identity.clone()))
-    }
-
-    async fn check_workspace(
-        &self,
-        request: Request<CheckWorkspaceRequest>,
-    ) -> Result<Response<WorkspaceCheck>, Status> {
-        answer(self.check(request.into_inner()).await)
-    }
-
-    async fn register_cluster(
-        &self,
-        request: Request<RegisterClusterRequest>,
-    ) -> Result<Response<RegisterClusterResponse>, Status> {
-        answer(self.register(request.into_inner()).await)
-    }
-
-    async fn unregister_cluster(
-        &self,
-        request: Request<UnregisterClusterRequest>,
-    ) -> Result<Response<UnregisterClusterResponse>, Status> {
-        answer(self.unregister(request.into_inner()).await)
-    }
-}
-
 fn answer<T>(result: Result<T>) -> Result<Response<T>, Status> {
     result.map(Response::new).map_err(|e| {
         tracing::debug!(error = %crossbind_agent_common::display_chain(&e), "request failed");
         Status::from(e)
     })
-}
-
-impl std::fmt::Debug for ConsumerService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsumerService")
-            .field("account", &self.inner.account)
-            .field("consent", &self.inner.consent)
-            .finish_non_exhaustive()
-    }
 }
 
 #[cfg(test)]

@@ -147,19 +147,38 @@ mod tests {
 
     #[test]
     fn role_names_default_to_emr_role() {
-        let c = parse("consumer_accounts = [\"1688000000000001\"]\nclusters = [\"*\"]")
-            .expect("valid");
-        assert_eq!(c.consent.role_names, [RoleName::new("EMRRole").expect("valid")]);
-        assert!(c.consent.allows_role(&RoleName::new("emrrole").expect("valid")));
-        assert!(c.consent.allows_cluster(&ClusterId::new("C-ANY").expect("valid")));
+        let c =
+            parse("consumer_accounts = [\"1688000000000001\"]\nclusters = [\"*\"]").expect("valid");
+        assert_eq!(
+            c.consent.role_names,
+            [RoleName::new("EMRRole").expect("valid")]
+        );
+        assert!(
+            c.consent
+                .allows_role(&RoleName::new("emrrole").expect("valid"))
+        );
+        assert!(
+            c.consent
+                .allows_cluster(&ClusterId::new("C-ANY").expect("valid"))
+        );
     }
 
     #[test]
     fn clusters_compare_ignoring_case() {
-        let c = parse("consumer_accounts = []\nclusters = [\"C-4F2A9B1C8D3E7A60\"]").expect("valid");
-        assert!(c.consent.allows_cluster(&ClusterId::new("c-4f2a9b1c8d3e7a60").expect("valid")));
-        assert!(!c.consent.allows_cluster(&ClusterId::new("C-0B1C2D3E4F5A6B7C").expect("valid")));
-        assert!(!c.consent.allows_consumer(&AccountUid::new("1").expect("valid")));
+        let c =
+            parse("consumer_accounts = []\nclusters = [\"C-4F2A9B1C8D3E7A60\"]").expect("valid");
+        assert!(
+            c.consent
+                .allows_cluster(&ClusterId::new("c-4f2a9b1c8d3e7a60").expect("valid"))
+        );
+        assert!(
+            !c.consent
+                .allows_cluster(&ClusterId::new("C-0B1C2D3E4F5A6B7C").expect("valid"))
+        );
+        assert!(
+            !c.consent
+                .allows_consumer(&AccountUid::new("1").expect("valid"))
+        );
     }
 
     #[test]

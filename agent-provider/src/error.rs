@@ -185,8 +185,7 @@ mod tests {
             (
                 Error::BadTrustPolicy {
                     role: "EMRRole".to_owned(),
-                    source: crossbind_aliyun::trust_policy::parse("not json")
-                        .expect_err("invalid"),
+                    source: crossbind_aliyun::trust_policy::parse("not json").expect_err("invalid"),
                 },
                 Code::FailedPrecondition,
                 "trust policy of role EMRRole",

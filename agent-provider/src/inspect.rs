@@ -176,14 +176,19 @@ mod tests {
         let plain = gather_facts(&c, Some(&legacy("RDS", false)), &[hive("RDS")]);
         assert!(!plain.dlf);
         assert_eq!(plain.metastore_type, "RDS");
-        assert_eq!(gather_facts(&c, None, &[hive("LOCAL")]).metastore_type, "LOCAL");
+        assert_eq!(
+            gather_facts(&c, None, &[hive("LOCAL")]).metastore_type,
+            "LOCAL"
+        );
     }
 
     #[test]
     fn kerberos_from_security_mode_or_eas() {
         assert!(gather_facts(&cluster(Some("KERBEROS")), None, &[]).kerberos);
         assert!(gather_facts(&cluster(Some("NORMAL")), Some(&legacy("LOCAL", true)), &[]).kerberos);
-        assert!(!gather_facts(&cluster(Some("NORMAL")), Some(&legacy("LOCAL", false)), &[]).kerberos);
+        assert!(
+            !gather_facts(&cluster(Some("NORMAL")), Some(&legacy("LOCAL", false)), &[]).kerberos
+        );
     }
 
     #[test]
@@ -191,7 +196,10 @@ mod tests {
         let c = cluster(Some("KERBEROS"));
         let check = to_check(&c, "cn-shanghai", &gather_facts(&c, None, &[]));
         assert!(!check.eligible);
-        assert_eq!(check.reasons, [crossbind_proto::IneligibilityReason::KerberosEnabled as i32]);
+        assert_eq!(
+            check.reasons,
+            [crossbind_proto::IneligibilityReason::KerberosEnabled as i32]
+        );
         assert_eq!(check.messages.len(), 1);
         assert_eq!(check.region, "cn-hangzhou");
         assert!(check.kerberos);

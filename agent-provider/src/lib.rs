@@ -86,5 +86,12 @@ pub async fn serve_with(
         &agent,
         config.consent,
     )));
-    serve_grpc(listener, &agent.tls, &config.tls.trust_domain, routes, shutdown).await
+    serve_grpc(
+        listener,
+        &agent.tls,
+        &config.tls.trust_domain,
+        routes,
+        shutdown,
+    )
+    .await
 }

@@ -57,7 +57,11 @@ impl ProviderService {
         }
     }
 
-    #[instrument(name = "provider", skip_all, fields(rpc = "CheckCluster", cluster.id = %req.cluster_id))]
+    #[instrument(
+        name = "provider",
+        skip_all,
+        fields(rpc = "CheckCluster", cluster.id = %req.cluster_id)
+    )]
     async fn check(&self, req: CheckClusterRequest) -> Result<ClusterCheck> {
         let cluster: ClusterId = required("cluster_id", &req.cluster_id)?;
         let consumer: AccountUid = required("consumer_account_uid", &req.consumer_account_uid)?;
@@ -108,7 +112,9 @@ impl ProviderService {
             for summary in page.clusters {
                 match ClusterId::new(summary.cluster_id) {
                     Ok(id) if self.inner.consent.allows_cluster(&id) => ids.push(id),
-                    Ok(id) => tracing::debug!(cluster.id = %id, "not listed: outside consent.clusters"),
+                    Ok(id) => {
+                        tracing::debug!(cluster.id = %id, "not listed: outside consent.clusters")
+                    }
                     Err(e) => tracing::debug!(error = %e, "skipping a cluster with an unusable id"),
                 }
             }
@@ -125,7 +131,12 @@ impl ProviderService {
     #[instrument(
         name = "provider",
         skip_all,
-        fields(rpc = "GrantTrust", consumer.uid = %req.consumer_account_uid, role.name = %req.role_name, dry_run = req.dry_run)
+        fields(
+            rpc = "GrantTrust",
+            consumer.uid = %req.consumer_account_uid,
+            role.name = %req.role_name,
+            dry_run = req.dry_run,
+        )
     )]
     async fn grant(&self, req: GrantTrustRequest) -> Result<GrantTrustResponse> {
         let consumer: AccountUid = required("consumer_account_uid", &req.consumer_account_uid)?;
@@ -136,14 +147,23 @@ impl ProviderService {
         self.require_cluster(&cluster)?;
         let target = self.target(consumer, role);
         let response = trust::grant(&self.inner.client, &target, req.dry_run).await?;
-        tracing::debug!(changes = response.changes.len(), role.created = response.role_created, "grant done");
+        tracing::debug!(
+            changes = response.changes.len(),
+            role.created = response.role_created,
+            "grant done"
+        );
         Ok(response)
     }
 
     #[instrument(
         name = "provider",
         skip_all,
-        fields(rpc = "RevokeTrust", consumer.uid = %req.consumer_account_uid, role.name = %req.role_name, dry_run = req.dry_run)
+        fields(
+            rpc = "RevokeTrust",
+            consumer.uid = %req.consumer_account_uid,
+            role.name = %req.role_name,
+            dry_run = req.dry_run,
+        )
     )]
     async fn revoke(&self, req: RevokeTrustRequest) -> Result<RevokeTrustResponse> {
         let consumer: AccountUid = required("consumer_account_uid", &req.consumer_account_uid)?;
@@ -203,28 +223,6 @@ impl ProviderService {
     }
 }
 
-/// Parses a required request field, naming it when it is empty or malformed.
-fn required<T>(field: &'static str, value: &str) -> Result<T>
-where
-    T: std::str::FromStr<Err = InvalidId>,
-{
-    if value.is_empty() {
-        return Err(Error::MissingArgument { field });
-    }
-    value
-        .parse()
-        .map_err(|source| Error::InvalidArgument { field, source })
-}
-
-/// The request's role, `EMRRole` when empty.
-fn role_or_default(value: &str) -> Result<RoleName> {
-    let value = if value.is_empty() { DEFAULT_ROLE_NAME } else { value };
-    value.parse().map_err(|source| Error::InvalidArgument {
-        field: "role_name",
-        source,
-    })
-}
-
 #[tonic::async_trait]
 impl ProviderAgent for ProviderService {
     async fn get_identity(
@@ -263,13 +261,6 @@ impl ProviderAgent for ProviderService {
     }
 }
 
-fn answer<T>(result: Result<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(|e| {
-        tracing::debug!(error = %crossbind_agent_common::display_chain(&e), "request failed");
-        Status::from(e)
-    })
-}
-
 impl std::fmt::Debug for ProviderService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderService")
@@ -277,4 +268,37 @@ impl std::fmt::Debug for ProviderService {
             .field("consent", &self.inner.consent)
             .finish_non_exhaustive()
     }
+}
+
+/// Parses a required request field, naming it when it is empty or malformed.
+fn required<T>(field: &'static str, value: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = InvalidId>,
+{
+    if value.is_empty() {
+        return Err(Error::MissingArgument { field });
+    }
+    value
+        .parse()
+        .map_err(|source| Error::InvalidArgument { field, source })
+}
+
+/// The request's role, `EMRRole` when empty.
+fn role_or_default(value: &str) -> Result<RoleName> {
+    let value = if value.is_empty() {
+        DEFAULT_ROLE_NAME
+    } else {
+        value
+    };
+    value.parse().map_err(|source| Error::InvalidArgument {
+        field: "role_name",
+        source,
+    })
+}
+
+fn answer<T>(result: Result<T>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(|e| {
+        tracing::debug!(error = %crossbind_agent_common::display_chain(&e), "request failed");
+        Status::from(e)
+    })
 }

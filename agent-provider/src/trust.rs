@@ -80,7 +80,11 @@ pub(crate) async fn grant(
                     plan = plan_grant(client, target, &principal).await?;
                     steps = std::mem::take(&mut plan.steps).into_iter();
                 }
-                false => return Err(Error::RoleVanished { role: target.role.to_string() }),
+                false => {
+                    return Err(Error::RoleVanished {
+                        role: target.role.to_string(),
+                    });
+                }
             },
             Step::UpdateRole(policy) => {
                 update_role(client, target, &policy).await?;
@@ -98,7 +102,9 @@ pub(crate) async fn grant(
         .get_role(&target.role)
         .await
         .map_err(cloud("GetRole"))?
-        .ok_or_else(|| Error::RoleVanished { role: target.role.to_string() })?;
+        .ok_or_else(|| Error::RoleVanished {
+            role: target.role.to_string(),
+        })?;
     Ok(GrantTrustResponse {
         role_name: stored.role_name.clone(),
         role_arn: stored.arn.clone(),
@@ -154,7 +160,9 @@ pub(crate) async fn revoke(
             .map_err(cloud("GetRole"))?
             .is_some()
     {
-        return Err(Error::RoleStillExists { role: target.role.to_string() });
+        return Err(Error::RoleStillExists {
+            role: target.role.to_string(),
+        });
     }
     Ok(RevokeTrustResponse {
         role_deleted: deletes,
@@ -164,7 +172,11 @@ pub(crate) async fn revoke(
 
 /// Reads the role and its attachments and plans the grant.
 async fn plan_grant(client: &Client, target: &TrustTarget, principal: &str) -> Result<Plan> {
-    let Some(role) = client.get_role(&target.role).await.map_err(cloud("GetRole"))? else {
+    let Some(role) = client
+        .get_role(&target.role)
+        .await
+        .map_err(cloud("GetRole"))?
+    else {
         let policy = TrustPolicy::for_service_principal(principal);
         return Ok(Plan {
             current: None,
@@ -204,7 +216,11 @@ async fn plan_revoke(
     principal: &str,
     created_by_crossbind: bool,
 ) -> Result<Plan> {
-    let Some(role) = client.get_role(&target.role).await.map_err(cloud("GetRole"))? else {
+    let Some(role) = client
+        .get_role(&target.role)
+        .await
+        .map_err(cloud("GetRole"))?
+    else {
         tracing::debug!(role.name = %target.role, "role does not exist; nothing to revoke");
         return Ok(Plan {
             current: None,
@@ -245,11 +261,7 @@ async fn plan_revoke(
 }
 
 /// The grant's answer computed from the plan alone (dry runs).
-fn grant_response(
-    target: &TrustTarget,
-    principal: &str,
-    plan: &Plan,
-) -> GrantTrustResponse {
+fn grant_response(target: &TrustTarget, principal: &str, plan: &Plan) -> GrantTrustResponse {
     let (role_name, role_arn) = match &plan.current {
         Some(role) => (role.role_name.clone(), role.arn.clone()),
         None => (
@@ -313,17 +325,16 @@ fn describe(step: &Step, target: &TrustTarget, principal: &str) -> Change {
 }
 
 fn parse_policy(role: &Role) -> Result<TrustPolicy> {
-    TrustPolicy::parse(&role.assume_role_policy_document).map_err(|source| {
-        Error::BadTrustPolicy {
-            role: role.role_name.clone(),
-            source,
-        }
+    TrustPolicy::parse(&role.assume_role_policy_document).map_err(|source| Error::BadTrustPolicy {
+        role: role.role_name.clone(),
+        source,
     })
 }
 
 fn is_dataworks_policy(p: &ram::AttachedPolicy) -> bool {
     p.policy_name.eq_ignore_ascii_case(DATAWORKS_EMR_POLICY)
-        && p.policy_type.eq_ignore_ascii_case(PolicyType::System.as_str())
+        && p.policy_type
+            .eq_ignore_ascii_case(PolicyType::System.as_str())
 }
 
 async fn has_dataworks_policy(client: &Client, role: &RoleName) -> Result<bool> {
@@ -380,9 +391,9 @@ async fn update_role(client: &Client, target: &TrustTarget, policy: &TrustPolicy
             );
             Ok(())
         }
-        Err(e) if e.is_code(ram::codes::ENTITY_NOT_EXIST_ROLE) => {
-            Err(Error::RoleVanished { role: target.role.to_string() })
-        }
+        Err(e) if e.is_code(ram::codes::ENTITY_NOT_EXIST_ROLE) => Err(Error::RoleVanished {
+            role: target.role.to_string(),
+        }),
         Err(e) => Err(cloud("UpdateRole")(e)),
     }
 }
@@ -394,7 +405,11 @@ async fn attach_policy(client: &Client, target: &TrustTarget) -> Result<bool> {
         .await
     {
         Ok(()) => {
-            tracing::info!(role.name = %target.role, policy.name = DATAWORKS_EMR_POLICY, "attached policy");
+            tracing::info!(
+                role.name = %target.role,
+                policy.name = DATAWORKS_EMR_POLICY,
+                "attached policy"
+            );
             Ok(true)
         }
         Err(e) if e.is_code(ram::codes::ENTITY_ALREADY_EXISTS_ROLE_POLICY) => Ok(false),
@@ -409,7 +424,11 @@ async fn detach_policy(client: &Client, target: &TrustTarget) -> Result<bool> {
         .await
     {
         Ok(()) => {
-            tracing::info!(role.name = %target.role, policy.name = DATAWORKS_EMR_POLICY, "detached policy");
+            tracing::info!(
+                role.name = %target.role,
+                policy.name = DATAWORKS_EMR_POLICY,
+                "detached policy"
+            );
             Ok(true)
         }
         Err(e) if e.is_code(ram::codes::ENTITY_NOT_EXIST_ROLE_POLICY) => Ok(false),
@@ -430,9 +449,14 @@ async fn delete_role(client: &Client, target: &TrustTarget) -> Result<bool> {
             }
             Err(e) if e.is_code(ram::codes::ENTITY_NOT_EXIST_ROLE) => return Ok(false),
             Err(e)
-                if e.is_code(ram::codes::DELETE_CONFLICT_ROLE_POLICY) && attempt < DELETE_ATTEMPTS =>
+                if e.is_code(ram::codes::DELETE_CONFLICT_ROLE_POLICY)
+                    && attempt < DELETE_ATTEMPTS =>
             {
-                tracing::debug!(role.name = %target.role, attempt, "policy detach not yet visible; retrying DeleteRole");
+                tracing::debug!(
+                    role.name = %target.role,
+                    attempt,
+                    "policy detach not yet visible; retrying DeleteRole"
+                );
                 tokio::time::sleep(pause).await;
                 pause *= 2;
                 attempt += 1;

@@ -87,8 +87,13 @@ async fn start_with(world: World, consent: Consent) -> Harness {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = crossbind_provider::serve_with(config, listener, credentials, shutdown).await {
-                panic!("provider agent failed: {}", crossbind_agent_common::display_chain(&e));
+            if let Err(e) =
+                crossbind_provider::serve_with(config, listener, credentials, shutdown).await
+            {
+                panic!(
+                    "provider agent failed: {}",
+                    crossbind_agent_common::display_chain(&e)
+                );
             }
         }
         .instrument(tracing::info_span!("provider-under-test")),
@@ -147,15 +152,25 @@ fn attached(role: &Value) -> Vec<String> {
         .as_array()
         .map(|ps| {
             ps.iter()
-                .map(|p| format!("{}/{}", p["PolicyType"].as_str().unwrap_or(""), p["PolicyName"].as_str().unwrap_or("")))
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p["PolicyType"].as_str().unwrap_or(""),
+                        p["PolicyName"].as_str().unwrap_or("")
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
 fn trust_of(role: &Value) -> Value {
-    serde_json::from_str(role["AssumeRolePolicyDocument"].as_str().expect("policy text"))
-        .expect("policy JSON")
+    serde_json::from_str(
+        role["AssumeRolePolicyDocument"]
+            .as_str()
+            .expect("policy text"),
+    )
+    .expect("policy JSON")
 }
 
 fn world_with_role(trust_policy: &str, policies: Vec<PolicyRef>, name: &str) -> World {
@@ -180,7 +195,12 @@ const OTHER_STATEMENT: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","
 #[tokio::test]
 async fn get_identity_reports_the_confirmed_account() {
     let mut h = start(World::default_world()).await;
-    let id = h.client.get_identity(GetIdentityRequest {}).await.expect("identity").into_inner();
+    let id = h
+        .client
+        .get_identity(GetIdentityRequest {})
+        .await
+        .expect("identity")
+        .into_inner();
     assert_eq!(id.account_uid, PROVIDER_UID);
     assert_eq!(id.region, "cn-hangzhou");
     assert_eq!(id.identity_type, "Account");
@@ -190,9 +210,17 @@ async fn get_identity_reports_the_confirmed_account() {
 async fn eligible_clusters_pass() {
     let mut h = start(World::default_world()).await;
     for cluster in [ELIGIBLE, "C-6A7B8C9D0E1F2A3B"] {
-        let check = h.client.check_cluster(check_req(cluster)).await.expect("check").into_inner();
+        let check = h
+            .client
+            .check_cluster(check_req(cluster))
+            .await
+            .expect("check")
+            .into_inner();
         assert!(check.eligible, "{check:?}");
-        assert!(check.reasons.is_empty() && check.messages.is_empty(), "{check:?}");
+        assert!(
+            check.reasons.is_empty() && check.messages.is_empty(),
+            "{check:?}"
+        );
         assert_eq!(check.cluster_type, "HADOOP");
         assert!(!check.kerberos);
     }
@@ -202,16 +230,32 @@ async fn eligible_clusters_pass() {
 async fn each_ineligible_cluster_gives_exactly_its_reason() {
     let mut h = start(World::default_world()).await;
     let cases = [
-        ("c-5d1e0f2a3b4c5d6e", IneligibilityReason::ClusterTypeNotHadoop),
-        ("C-0B1C2D3E4F5A6B7C", IneligibilityReason::ReleaseNotSupported),
+        (
+            "c-5d1e0f2a3b4c5d6e",
+            IneligibilityReason::ClusterTypeNotHadoop,
+        ),
+        (
+            "C-0B1C2D3E4F5A6B7C",
+            IneligibilityReason::ReleaseNotSupported,
+        ),
         ("C-1C2D3E4F5A6B7C8D", IneligibilityReason::MetadataIsDlf),
         ("C-2D3E4F5A6B7C8D9E", IneligibilityReason::KerberosEnabled),
         ("C-3E4F5A6B7C8D9E0F", IneligibilityReason::ClusterNotRunning),
     ];
     for (cluster, reason) in cases {
-        let check = h.client.check_cluster(check_req(cluster)).await.expect("check").into_inner();
+        let check = h
+            .client
+            .check_cluster(check_req(cluster))
+            .await
+            .expect("check")
+            .into_inner();
         assert!(!check.eligible, "{cluster}");
-        assert_eq!(check.reasons, [reason as i32], "{cluster}: {:?}", check.messages);
+        assert_eq!(
+            check.reasons,
+            [reason as i32],
+            "{cluster}: {:?}",
+            check.messages
+        );
         assert_eq!(check.messages.len(), 1, "{cluster}");
     }
 }
@@ -219,11 +263,17 @@ async fn each_ineligible_cluster_gives_exactly_its_reason() {
 #[tokio::test]
 async fn unknown_cluster_is_not_found() {
     let mut h = start(World::default_world()).await;
-    let status = h.client.check_cluster(check_req("C-FFFFFFFFFFFFFFFF")).await.expect_err("unknown");
+    let status = h
+        .client
+        .check_cluster(check_req("C-FFFFFFFFFFFFFFFF"))
+        .await
+        .expect_err("unknown");
     assert_eq!(status.code(), Code::NotFound, "{}", status.message());
     assert_eq!(
         status.message(),
-        format!("cluster C-FFFFFFFFFFFFFFFF not found in region cn-hangzhou of account {PROVIDER_UID}")
+        format!(
+            "cluster C-FFFFFFFFFFFFFFFF not found in region cn-hangzhou of account {PROVIDER_UID}"
+        )
     );
 }
 
@@ -234,38 +284,78 @@ async fn bad_input_names_the_field() {
     req.consumer_account_uid = "12a".to_owned();
     let status = h.client.check_cluster(req).await.expect_err("invalid");
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().starts_with("consumer_account_uid:"), "{}", status.message());
-    let status = h.client.check_cluster(check_req("")).await.expect_err("empty");
+    assert!(
+        status.message().starts_with("consumer_account_uid:"),
+        "{}",
+        status.message()
+    );
+    let status = h
+        .client
+        .check_cluster(check_req(""))
+        .await
+        .expect_err("empty");
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("cluster_id"), "{}", status.message());
+    assert!(
+        status.message().contains("cluster_id"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
 async fn consent_refusals_are_permission_denied_and_name_the_key() {
-    let only = Scope::Only(vec![crossbind_aliyun::ids::ClusterId::new(ELIGIBLE).expect("id")]);
+    let only = Scope::Only(vec![
+        crossbind_aliyun::ids::ClusterId::new(ELIGIBLE).expect("id"),
+    ]);
     let mut h = start_with(World::default_world(), consent(only)).await;
     let mut req = check_req(ELIGIBLE);
     req.consumer_account_uid = "1688000000000777".to_owned();
     let status = h.client.check_cluster(req).await.expect_err("consumer");
     assert_eq!(status.code(), Code::PermissionDenied);
-    assert!(status.message().contains("consent.consumer_accounts"), "{}", status.message());
+    assert!(
+        status.message().contains("consent.consumer_accounts"),
+        "{}",
+        status.message()
+    );
 
-    let status = h.client.check_cluster(check_req("C-6A7B8C9D0E1F2A3B")).await.expect_err("cluster");
+    let status = h
+        .client
+        .check_cluster(check_req("C-6A7B8C9D0E1F2A3B"))
+        .await
+        .expect_err("cluster");
     assert_eq!(status.code(), Code::PermissionDenied);
-    assert!(status.message().contains("consent.clusters"), "{}", status.message());
+    assert!(
+        status.message().contains("consent.clusters"),
+        "{}",
+        status.message()
+    );
 
-    let status = h.client.grant_trust(grant_req("OtherRole", false)).await.expect_err("role");
+    let status = h
+        .client
+        .grant_trust(grant_req("OtherRole", false))
+        .await
+        .expect_err("role");
     assert_eq!(status.code(), Code::PermissionDenied);
-    assert!(status.message().contains("consent.role_names"), "{}", status.message());
+    assert!(
+        status.message().contains("consent.role_names"),
+        "{}",
+        status.message()
+    );
     assert!(role_state(&h, "OtherRole").is_none());
 
     let listed = h
         .client
-        .list_eligible_clusters(ListEligibleClustersRequest { include_ineligible: true })
+        .list_eligible_clusters(ListEligibleClustersRequest {
+            include_ineligible: true,
+        })
         .await
         .expect("list")
         .into_inner();
-    let ids: Vec<&str> = listed.clusters.iter().map(|c| c.cluster_id.as_str()).collect();
+    let ids: Vec<&str> = listed
+        .clusters
+        .iter()
+        .map(|c| c.cluster_id.as_str())
+        .collect();
     assert_eq!(ids, [ELIGIBLE], "consent.clusters limits the listing");
 }
 
@@ -274,16 +364,24 @@ async fn listing_shows_eligible_clusters_and_optionally_the_rest() {
     let mut h = start(World::default_world()).await;
     let eligible = h
         .client
-        .list_eligible_clusters(ListEligibleClustersRequest { include_ineligible: false })
+        .list_eligible_clusters(ListEligibleClustersRequest {
+            include_ineligible: false,
+        })
         .await
         .expect("list")
         .into_inner();
-    let mut ids: Vec<String> = eligible.clusters.iter().map(|c| c.cluster_id.to_uppercase()).collect();
+    let mut ids: Vec<String> = eligible
+        .clusters
+        .iter()
+        .map(|c| c.cluster_id.to_uppercase())
+        .collect();
     ids.sort();
     assert_eq!(ids, ["C-4F2A9B1C8D3E7A60", "C-6A7B8C9D0E1F2A3B"]);
     let all = h
         .client
-        .list_eligible_clusters(ListEligibleClustersRequest { include_ineligible: true })
+        .list_eligible_clusters(ListEligibleClustersRequest {
+            include_ineligible: true,
+        })
         .await
         .expect("list")
         .into_inner();
@@ -294,12 +392,20 @@ async fn listing_shows_eligible_clusters_and_optionally_the_rest() {
 #[tokio::test]
 async fn grant_creates_the_role_and_attachment_and_a_repeat_changes_nothing() {
     let mut h = start(World::default_world()).await;
-    let first = h.client.grant_trust(grant_req("EMRRole", false)).await.expect("grant").into_inner();
+    let first = h
+        .client
+        .grant_trust(grant_req("EMRRole", false))
+        .await
+        .expect("grant")
+        .into_inner();
     assert!(first.role_created);
     let actions: Vec<&str> = first.changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["CreateRole", "AttachPolicyToRole"]);
     assert_eq!(first.principal, PRINCIPAL);
-    assert_eq!(first.role_arn, format!("acs:ram::{PROVIDER_UID}:role/emrrole"));
+    assert_eq!(
+        first.role_arn,
+        format!("acs:ram::{PROVIDER_UID}:role/emrrole")
+    );
 
     let role = role_state(&h, "EMRRole").expect("role exists");
     assert_eq!(attached(&role), [format!("System/{POLICY}")]);
@@ -308,23 +414,42 @@ async fn grant_creates_the_role_and_attachment_and_a_repeat_changes_nothing() {
         trust["Statement"][0]["Principal"]["Service"],
         serde_json::json!([PRINCIPAL])
     );
-    assert!(role["Description"].as_str().unwrap_or("").contains(CONSUMER_UID));
+    assert!(
+        role["Description"]
+            .as_str()
+            .unwrap_or("")
+            .contains(CONSUMER_UID)
+    );
     let stored: Value = serde_json::from_str(&first.trust_policy).expect("policy JSON");
     assert_eq!(stored, trust, "the response carries the stored policy");
 
     let mutations = h.cloud.mutations().len();
-    let second = h.client.grant_trust(grant_req("EMRRole", false)).await.expect("grant").into_inner();
+    let second = h
+        .client
+        .grant_trust(grant_req("EMRRole", false))
+        .await
+        .expect("grant")
+        .into_inner();
     assert!(second.changes.is_empty(), "{:?}", second.changes);
     assert!(!second.role_created);
     assert_eq!(second.role_arn, first.role_arn);
-    assert_eq!(h.cloud.mutations().len(), mutations, "a repeat makes no write call");
+    assert_eq!(
+        h.cloud.mutations().len(),
+        mutations,
+        "a repeat makes no write call"
+    );
 }
 
 #[tokio::test]
 async fn grant_into_an_existing_role_keeps_the_unrelated_statement() {
     let world = world_with_role(OTHER_STATEMENT, Vec::new(), "SharedRole");
     let mut h = start(world).await;
-    let granted = h.client.grant_trust(grant_req("SharedRole", false)).await.expect("grant").into_inner();
+    let granted = h
+        .client
+        .grant_trust(grant_req("SharedRole", false))
+        .await
+        .expect("grant")
+        .into_inner();
     assert!(!granted.role_created);
     let actions: Vec<&str> = granted.changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["UpdateRole", "AttachPolicyToRole"]);
@@ -332,14 +457,23 @@ async fn grant_into_an_existing_role_keeps_the_unrelated_statement() {
     let text = trust.to_string();
     assert!(text.contains("acs:ram::1688000000000099:root"), "{text}");
     assert!(text.contains(PRINCIPAL), "{text}");
-    assert_eq!(trust["Statement"].as_array().map(Vec::len), Some(2), "{text}");
+    assert_eq!(
+        trust["Statement"].as_array().map(Vec::len),
+        Some(2),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn a_dry_run_changes_nothing() {
     let mut h = start(World::default_world()).await;
     let before = h.cloud.mutations().len();
-    let plan = h.client.grant_trust(grant_req("EMRRole", true)).await.expect("plan").into_inner();
+    let plan = h
+        .client
+        .grant_trust(grant_req("EMRRole", true))
+        .await
+        .expect("plan")
+        .into_inner();
     assert!(plan.role_created, "the plan says the role would be created");
     let actions: Vec<&str> = plan.changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["CreateRole", "AttachPolicyToRole"]);
@@ -352,22 +486,46 @@ async fn a_dry_run_changes_nothing() {
 #[tokio::test]
 async fn revoke_deletes_a_role_crossbind_created() {
     let mut h = start(World::default_world()).await;
-    h.client.grant_trust(grant_req("EMRRole", false)).await.expect("grant");
-    let revoked = h.client.revoke_trust(revoke_req("EMRRole", true)).await.expect("revoke").into_inner();
+    h.client
+        .grant_trust(grant_req("EMRRole", false))
+        .await
+        .expect("grant");
+    let revoked = h
+        .client
+        .revoke_trust(revoke_req("EMRRole", true))
+        .await
+        .expect("revoke")
+        .into_inner();
     assert!(revoked.role_deleted);
     let actions: Vec<&str> = revoked.changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["DetachPolicyFromRole", "DeleteRole"]);
     assert!(role_state(&h, "EMRRole").is_none());
-    let again = h.client.revoke_trust(revoke_req("EMRRole", true)).await.expect("revoke").into_inner();
-    assert!(!again.role_deleted && again.changes.is_empty(), "a gone role is already revoked");
+    let again = h
+        .client
+        .revoke_trust(revoke_req("EMRRole", true))
+        .await
+        .expect("revoke")
+        .into_inner();
+    assert!(
+        !again.role_deleted && again.changes.is_empty(),
+        "a gone role is already revoked"
+    );
 }
 
 #[tokio::test]
 async fn revoke_keeps_a_shared_role_with_only_the_other_principal() {
     let world = world_with_role(OTHER_STATEMENT, Vec::new(), "SharedRole");
     let mut h = start(world).await;
-    h.client.grant_trust(grant_req("SharedRole", false)).await.expect("grant");
-    let revoked = h.client.revoke_trust(revoke_req("SharedRole", true)).await.expect("revoke").into_inner();
+    h.client
+        .grant_trust(grant_req("SharedRole", false))
+        .await
+        .expect("grant");
+    let revoked = h
+        .client
+        .revoke_trust(revoke_req("SharedRole", true))
+        .await
+        .expect("revoke")
+        .into_inner();
     assert!(!revoked.role_deleted);
     let actions: Vec<&str> = revoked.changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["UpdateRole"]);
@@ -387,7 +545,12 @@ async fn revoke_keeps_a_role_crossbind_did_not_create() {
         name: POLICY.to_owned(),
     }];
     let mut h = start(world_with_role(&trust, policies, "EMRRole")).await;
-    let revoked = h.client.revoke_trust(revoke_req("EMRRole", false)).await.expect("revoke").into_inner();
+    let revoked = h
+        .client
+        .revoke_trust(revoke_req("EMRRole", false))
+        .await
+        .expect("revoke")
+        .into_inner();
     assert!(!revoked.role_deleted);
     assert!(role_state(&h, "EMRRole").is_some());
 }
@@ -406,17 +569,90 @@ async fn start_up_is_refused_when_the_keys_belong_to_another_account() {
         .expect_err("refused");
     assert!(matches!(err, AgentError::AccountMismatch { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains(CONSUMER_UID) && text.contains(PROVIDER_UID), "{text}");
+    assert!(
+        text.contains(CONSUMER_UID) && text.contains(PROVIDER_UID),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn a_caller_other_than_the_coordinator_is_refused() {
     let h = start(World::default_world()).await;
     let ops = SpiffeId::client(TD, "ops").expect("client id");
-    let channel = h.pki.connect_as(&ops, h.addr, provider_id()).await.expect("TLS works");
+    let channel = h
+        .pki
+        .connect_as(&ops, h.addr, provider_id())
+        .await
+        .expect("TLS works");
     let status = ProviderAgentClient::new(channel)
         .get_identity(GetIdentityRequest {})
         .await
         .expect_err("refused");
-    assert_eq!(status.code(), Code::PermissionDenied, "{}", status.message());
+    assert_eq!(
+        status.code(),
+        Code::PermissionDenied,
+        "{}",
+        status.message()
+    );
+}
+
+/// A writer that keeps everything logged, for the canary test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_marker_secret_never_reaches_errors_or_logs() {
+    const MARKER: &str = "CANARY-SECRET-8f14e45fceea167a";
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let world = World::default_world();
+    let real = credentials_of(&world, PROVIDER_UID);
+    let wrong = Credentials::new(real.access_key_id.clone(), MARKER);
+    let cloud = TestCloud::start(world).await;
+    let pki = pki();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = config(&cloud, &pki, consent(Scope::Any));
+    let err = crossbind_provider::serve_with(config, listener, wrong, async {})
+        .await
+        .expect_err("the cloud refuses the signature");
+    assert!(matches!(err, AgentError::Identity(_)), "{err}");
+    let chain = crossbind_agent_common::display_chain(&err);
+    assert!(chain.contains("SignatureDoesNotMatch"), "{chain}");
+    let status = match &err {
+        AgentError::Identity(source) => crossbind_agent_common::cloud_error_to_status(source),
+        _ => unreachable!("matched above"),
+    };
+    let logged = String::from_utf8_lossy(&logs.0.lock().expect("log buffer")).into_owned();
+    assert!(
+        logged.contains("GetCallerIdentity"),
+        "the capture sees the calls: {logged}"
+    );
+    for (what, text) in [
+        ("error chain", chain),
+        ("Debug", format!("{err:?}")),
+        ("status", status.message().to_owned()),
+        ("logs", logged),
+    ] {
+        assert!(
+            !text.contains(MARKER),
+            "the secret leaked into the {what}: {text}"
+        );
+    }
 }

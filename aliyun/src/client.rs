@@ -116,12 +116,17 @@ pub struct PreparedRequest {
     pub body: String,
 }
 
+/// Where a [`Client`] takes each request's `SignatureNonce` from. The default draws a fresh
+/// random UUID for every attempt; tests inject a fixed one to exercise the cloud's replay check.
+pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
+
 /// An Alibaba Cloud RPC client for one set of credentials. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     credentials: Arc<Credentials>,
     clock: Arc<dyn Clock>,
+    nonces: NonceSource,
     config: ClientConfig,
 }
 
@@ -303,8 +308,15 @@ impl Client {
             http,
             credentials: Arc::new(credentials),
             clock: Arc::new(SystemClock),
+            nonces: Arc::new(|| uuid::Uuid::new_v4().to_string()),
             config,
         })
+    }
+
+    /// Uses `nonces` for every request's `SignatureNonce` instead of random UUIDs.
+    pub fn with_nonces(mut self, nonces: NonceSource) -> Self {
+        self.nonces = nonces;
+        self
     }
 
     /// Uses `clock` for request timestamps.
@@ -350,9 +362,9 @@ impl Client {
         .await
     }
 
-    /// Signs `req` with the clock's time and a fresh nonce, without sending it.
+    /// Signs `req` with the clock's time and the next nonce, without sending it.
     pub fn prepare(&self, req: &RpcRequest) -> Result<PreparedRequest> {
-        let nonce = uuid::Uuid::new_v4().to_string();
+        let nonce = (self.nonces)();
         self.prepare_with(req, &nonce, self.clock.now())
     }
 

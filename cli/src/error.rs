@@ -31,14 +31,4 @@ fn code_name(code: tonic::Code) -> String {
     format!("{code:?}")
 }
 
-/// Renders an error and all its causes on one line.
-pub fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
-}
+pub use crossbind_aliyun::error::display_chain as chain;

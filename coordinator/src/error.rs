@@ -55,14 +55,4 @@ pub enum RequestError {
     NotFound(String),
 }
 
-/// Renders an error and all its causes on one line, for logs.
-pub fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
-}
+pub use crossbind_aliyun::error::display_chain as chain;

@@ -331,7 +331,7 @@ impl Engine {
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
         self.set_step(id, name, StepState::Running, "");
-        self.event(id, EventKind::StepStarted, name, format!("{name} started"));
+        self.event(id, EventKind::StepStarted, name, "started".to_string());
         let deadline = tokio::time::Instant::now() + self.step_deadline;
         let mut attempt: u32 = 0;
         loop {

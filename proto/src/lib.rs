@@ -7,7 +7,12 @@
 
 /// Version 1 of the crossbind API (`package crossbind.v1`).
 pub mod v1 {
-    #![allow(missing_docs, unreachable_pub, missing_debug_implementations, clippy::all)]
+    #![allow(
+        missing_docs,
+        unreachable_pub,
+        missing_debug_implementations,
+        clippy::all
+    )]
     include!("gen/crossbind.v1.rs");
 }
 

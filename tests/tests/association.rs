@@ -65,7 +65,11 @@ async fn association_succeeds_and_a_repeat_changes_nothing() {
 
     let state = h.state().await;
     let provider_roles = roles(&state, DEFAULT_PROVIDER_UID);
-    assert_eq!(provider_roles.len(), 1, "exactly one role in B: {provider_roles:#?}");
+    assert_eq!(
+        provider_roles.len(),
+        1,
+        "exactly one role in B: {provider_roles:#?}"
+    );
     let role = &provider_roles[0];
     assert_eq!(role["RoleName"], "EMRRole");
     assert_eq!(service_principals(&trust_policy(role)), [principal()]);
@@ -314,7 +318,10 @@ async fn an_existing_role_keeps_its_unrelated_statement() {
         text.contains("acs:ram::1688000000000009:root"),
         "unrelated statement kept: {text}"
     );
-    assert_eq!(provider_roles[0]["Description"], "made by hand before crossbind");
+    assert_eq!(
+        provider_roles[0]["Description"],
+        "made by hand before crossbind"
+    );
     h.stack.stop().await;
 }
 

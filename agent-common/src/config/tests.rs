@@ -72,7 +72,10 @@ fn every_problem_is_reported_at_once() {
     let text = err.to_string();
     assert!(text.contains("/etc/crossbind/agent.toml"), "{text}");
     assert!(text.contains("credential chain"), "{text}");
-    assert!(!text.contains("hunter2"), "a value that looks secret was echoed: {text}");
+    assert!(
+        !text.contains("hunter2"),
+        "a value that looks secret was echoed: {text}"
+    );
 }
 
 #[test]
@@ -100,13 +103,18 @@ fn bad_endpoint_and_retry_bounds_are_refused() {
     let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
     assert_eq!(
         keys,
-        ["cloud.endpoint", "cloud.retry_max_attempts", "cloud.retry_max_delay_ms"]
+        [
+            "cloud.endpoint",
+            "cloud.retry_max_attempts",
+            "cloud.retry_max_delay_ms"
+        ]
     );
 }
 
 #[test]
 fn cloud_config_deserializes_through_serde_with_all_problems() {
-    let ok: CloudConfig = toml::from_str("region = \"cn-shanghai\"\nsignature = \"v3\"").expect("valid");
+    let ok: CloudConfig =
+        toml::from_str("region = \"cn-shanghai\"\nsignature = \"v3\"").expect("valid");
     assert_eq!(ok.signature, SignatureVersion::V3);
     let err = toml::from_str::<CloudConfig>("signature = \"v9\"").expect_err("invalid");
     let text = err.to_string();

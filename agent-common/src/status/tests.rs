@@ -24,7 +24,11 @@ fn assert_quotes(status: &Status, code: &str, message: &str) {
 
 #[test]
 fn throttling_is_unavailable() {
-    let s = cloud_error_to_status(&api(400, "Throttling.User", "Request was denied due to user flow control."));
+    let s = cloud_error_to_status(&api(
+        400,
+        "Throttling.User",
+        "Request was denied due to user flow control.",
+    ));
     assert_eq!(s.code(), Code::Unavailable);
     assert_quotes(&s, "Throttling.User", "user flow control");
     assert!(s.message().contains("retry"), "{}", s.message());
@@ -51,15 +55,27 @@ fn permission_refusals_are_permission_denied() {
 
 #[test]
 fn credential_refusals_are_failed_precondition_with_a_hint() {
-    let s = cloud_error_to_status(&api(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."));
+    let s = cloud_error_to_status(&api(
+        404,
+        "InvalidAccessKeyId.NotFound",
+        "Specified access key is not found.",
+    ));
     assert_eq!(s.code(), Code::FailedPrecondition);
-    assert_quotes(&s, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+    assert_quotes(
+        &s,
+        "InvalidAccessKeyId.NotFound",
+        "Specified access key is not found.",
+    );
     assert!(s.message().contains("AccessKey"), "{}", s.message());
 }
 
 #[test]
 fn other_client_refusals_are_failed_precondition() {
-    let s = cloud_error_to_status(&api(409, "DeleteConflict.Role.Policy", "The role CAN NOT has any attached policy while deleting the role."));
+    let s = cloud_error_to_status(&api(
+        409,
+        "DeleteConflict.Role.Policy",
+        "The role CAN NOT has any attached policy while deleting the role.",
+    ));
     assert_eq!(s.code(), Code::FailedPrecondition);
     assert_quotes(&s, "DeleteConflict.Role.Policy", "attached policy");
 }
@@ -74,8 +90,16 @@ fn echoed_string_to_sign_is_cut_off() {
     let s = cloud_error_to_status(&api(400, "SignatureDoesNotMatch", &message));
     assert_eq!(s.code(), Code::FailedPrecondition);
     assert!(!s.message().contains(marker), "{}", s.message());
-    assert!(s.message().contains("string to sign omitted"), "{}", s.message());
-    assert_quotes(&s, "SignatureDoesNotMatch", "not matched with our calculation");
+    assert!(
+        s.message().contains("string to sign omitted"),
+        "{}",
+        s.message()
+    );
+    assert_quotes(
+        &s,
+        "SignatureDoesNotMatch",
+        "not matched with our calculation",
+    );
 }
 
 #[test]
@@ -98,7 +122,11 @@ fn not_applied_is_unavailable_and_names_the_request() {
         request_id: Some("4C1F-REQ".to_owned()),
     });
     assert_eq!(s.code(), Code::Unavailable);
-    assert!(s.message().contains("DeleteComputeResource"), "{}", s.message());
+    assert!(
+        s.message().contains("DeleteComputeResource"),
+        "{}",
+        s.message()
+    );
     assert!(s.message().contains("4C1F-REQ"), "{}", s.message());
 }
 
@@ -108,5 +136,9 @@ fn internal_faults_are_internal_with_a_fixed_message() {
         "secret-looking detail".to_owned(),
     ));
     assert_eq!(s.code(), Code::Internal);
-    assert!(!s.message().contains("secret-looking detail"), "{}", s.message());
+    assert!(
+        !s.message().contains("secret-looking detail"),
+        "{}",
+        s.message()
+    );
 }

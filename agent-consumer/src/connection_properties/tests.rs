@@ -79,14 +79,24 @@ fn matching_compares_each_identifying_field() {
 
 #[test]
 fn bad_templates_are_refused_with_the_reason() {
-    assert!(matches!(Template::parse("{not json"), Err(TemplateError::NotJson(_))));
-    assert!(matches!(Template::parse("[1]"), Err(TemplateError::NotAnObject)));
+    assert!(matches!(
+        Template::parse("{not json"),
+        Err(TemplateError::NotJson(_))
+    ));
+    assert!(matches!(
+        Template::parse("[1]"),
+        Err(TemplateError::NotAnObject)
+    ));
     let err = Template::parse(r#"{"envType":"${envType}","clusterId":"${clusterId}","crossAccountRoleName":"${crossAccountRoleName}"}"#)
         .expect_err("missing owner");
     assert!(err.to_string().contains("${crossAccountOwnerId}"), "{err}");
-    let err = Template::parse(r#"{"envType":"${envType}","clusterId":"${clusterID}"}"#).expect_err("typo");
+    let err = Template::parse(r#"{"envType":"${envType}","clusterId":"${clusterID}"}"#)
+        .expect_err("typo");
     assert!(err.to_string().contains("${clusterID}"), "{err}");
     let err = Template::parse(r#"{"envType":"${envType}-x","clusterId":"${clusterId}","crossAccountOwnerId":"${crossAccountOwnerId}","crossAccountRoleName":"${crossAccountRoleName}"}"#)
         .expect_err("env not whole");
-    assert!(matches!(err, TemplateError::MissingPlaceholder(Placeholder::EnvType)), "{err}");
+    assert!(
+        matches!(err, TemplateError::MissingPlaceholder(Placeholder::EnvType)),
+        "{err}"
+    );
 }

@@ -1,0 +1,535 @@
+//! The consumer agent end to end, in process: a cloudsim on 127.0.0.1:0, a throw-away PKI,
+//! the agent started through `serve_with`, and a coordinator client over mutual TLS.
+
+use std::time::Duration;
+
+use crossbind_agent_common::test_util::{
+    CONSUMER_UID, PROVIDER_UID, TestCloud, TestPki, credentials_of, trace_init,
+};
+use crossbind_agent_common::{Error as AgentError, Scope};
+use crossbind_aliyun::client::Client;
+use crossbind_aliyun::ids::{AccountUid, RoleName};
+use crossbind_cloudsim::{PolicyRef, PolicyType, Role, World};
+use crossbind_consumer::connection_properties::Template;
+use crossbind_consumer::propagation::PropagationPolicy;
+use crossbind_consumer::{Consent, ConsumerConfig, Registration};
+use crossbind_proto::consumer_agent_client::ConsumerAgentClient;
+use crossbind_proto::{
+    CheckWorkspaceRequest, Environment, GetIdentityRequest, RegisterClusterRequest,
+    UnregisterClusterRequest, WorkspaceMode,
+};
+use crossbind_tls::identity::SpiffeId;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::Code;
+use tonic::transport::Channel;
+use tracing::Instrument;
+
+const TD: &str = "crossbind.local";
+const STANDARD: &str = "10001";
+const BASIC: &str = "10002";
+const CLUSTER: &str = "C-4F2A9B1C8D3E7A60";
+const OTHER_CLUSTER: &str = "C-6A7B8C9D0E1F2A3B";
+const PRINCIPAL: &str = "1688000000000001@emr.dataworks.aliyuncs.com";
+
+struct Harness {
+    cloud: TestCloud,
+    client: ConsumerAgentClient<Channel>,
+    _pki: TestPki,
+    _stop: oneshot::Sender<()>,
+}
+
+fn consumer_id() -> SpiffeId {
+    SpiffeId::consumer(TD, CONSUMER_UID).expect("consumer id")
+}
+
+fn pki() -> TestPki {
+    TestPki::new(&[
+        SpiffeId::coordinator(TD).expect("coordinator id"),
+        consumer_id(),
+    ])
+}
+
+/// Quick propagation settings, so that a refusal fails within about a second.
+fn registration(template: Template) -> Registration {
+    Registration {
+        propagation: PropagationPolicy {
+            timeout: Duration::from_secs(1),
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(200),
+        },
+        compute_resource_type: "emr".to_owned(),
+        connection_properties_mode: "InstanceMode".to_owned(),
+        template,
+    }
+}
+
+fn config(cloud: &TestCloud, pki: &TestPki, registration: Registration) -> ConsumerConfig {
+    ConsumerConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        tls: pki.agent_tls(&consumer_id()),
+        cloud: cloud.cloud_config(),
+        consent: Consent {
+            provider_accounts: vec![AccountUid::new(PROVIDER_UID).expect("uid")],
+            workspaces: Scope::Any,
+        },
+        registration,
+    }
+}
+
+async fn start(world: World) -> Harness {
+    start_with(world, registration(Template::default_template())).await
+}
+
+async fn start_with(world: World, registration: Registration) -> Harness {
+    trace_init();
+    let credentials = credentials_of(&world, CONSUMER_UID);
+    let cloud = TestCloud::start(world).await;
+    let pki = pki();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = config(&cloud, &pki, registration);
+    tokio::spawn(
+        async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) =
+                crossbind_consumer::serve_with(config, listener, credentials, shutdown).await
+            {
+                panic!(
+                    "consumer agent failed: {}",
+                    crossbind_agent_common::display_chain(&e)
+                );
+            }
+        }
+        .instrument(tracing::info_span!("consumer-under-test")),
+    );
+    let channel = pki
+        .connect_as_coordinator(addr, consumer_id())
+        .await
+        .expect("connect as coordinator");
+    Harness {
+        cloud,
+        client: ConsumerAgentClient::new(channel),
+        _pki: pki,
+        _stop: stop,
+    }
+}
+
+/// The default world, with the provider's role already trusting the consumer and carrying
+/// the DataWorks policy, and RAM changes taking `propagation_seconds` to be in effect.
+fn trusted_world(propagation_seconds: u64) -> World {
+    let mut world = World::default_world();
+    world.settings.role_propagation_seconds = propagation_seconds;
+    let provider = world
+        .accounts
+        .iter_mut()
+        .find(|a| a.uid.as_str() == PROVIDER_UID)
+        .expect("provider account");
+    provider.roles.push(Role {
+        name: RoleName::new("EMRRole").expect("role"),
+        trust_policy: format!(
+            r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"Service":["{PRINCIPAL}"]}}}}]}}"#
+        ),
+        description: String::new(),
+        max_session_duration: 3600,
+        policies: vec![PolicyRef {
+            policy_type: PolicyType::System,
+            name: "AliyunDataWorksAccessingEMRReadOnlyPolicy".to_owned(),
+        }],
+    });
+    world
+}
+
+fn register_req(
+    workspace: &str,
+    env: Environment,
+    cluster: &str,
+    name: &str,
+) -> RegisterClusterRequest {
+    RegisterClusterRequest {
+        workspace_id: workspace.to_owned(),
+        environment: env as i32,
+        provider_account_uid: PROVIDER_UID.to_owned(),
+        role_name: "EMRRole".to_owned(),
+        cluster_id: cluster.to_owned(),
+        region: "cn-hangzhou".to_owned(),
+        compute_resource_name: name.to_owned(),
+        dry_run: false,
+    }
+}
+
+/// The compute resources of `workspace` in the sim's state.
+fn resources(h: &Harness, workspace: &str) -> Vec<Value> {
+    let snapshot = h.cloud.sim.snapshot();
+    snapshot["accounts"][CONSUMER_UID]["workspaces"]
+        .as_array()
+        .and_then(|ws| {
+            ws.iter()
+                .find(|w| w["Id"].to_string().trim_matches('"') == workspace)
+        })
+        .and_then(|w| w["ComputeResources"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+fn check_req(workspace: &str) -> CheckWorkspaceRequest {
+    CheckWorkspaceRequest {
+        workspace_id: workspace.to_owned(),
+        provider_account_uid: PROVIDER_UID.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn workspace_modes_give_their_environments() {
+    let mut h = start(World::default_world()).await;
+    let standard = h
+        .client
+        .check_workspace(check_req(STANDARD))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(standard.mode, WorkspaceMode::Standard as i32);
+    assert_eq!(
+        standard.environments,
+        [Environment::Dev as i32, Environment::Prod as i32]
+    );
+    assert_eq!(standard.name, "analytics");
+    assert_eq!(standard.status, "Available");
+    let basic = h
+        .client
+        .check_workspace(check_req(BASIC))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(basic.mode, WorkspaceMode::Basic as i32);
+    assert_eq!(basic.environments, [Environment::Prod as i32]);
+    let id = h
+        .client
+        .get_identity(GetIdentityRequest {})
+        .await
+        .expect("identity")
+        .into_inner();
+    assert_eq!(id.account_uid, CONSUMER_UID);
+}
+
+#[tokio::test]
+async fn unknown_workspace_is_not_found() {
+    let mut h = start(World::default_world()).await;
+    let status = h
+        .client
+        .check_workspace(check_req("99999"))
+        .await
+        .expect_err("unknown");
+    assert_eq!(status.code(), Code::NotFound, "{}", status.message());
+    assert_eq!(
+        status.message(),
+        format!("workspace 99999 not found in region cn-hangzhou of account {CONSUMER_UID}")
+    );
+}
+
+#[tokio::test]
+async fn a_provider_outside_consent_is_refused() {
+    let mut h = start(World::default_world()).await;
+    let mut req = check_req(STANDARD);
+    req.provider_account_uid = "1688000000000777".to_owned();
+    let status = h.client.check_workspace(req).await.expect_err("refused");
+    assert_eq!(status.code(), Code::PermissionDenied);
+    assert!(
+        status.message().contains("consent.provider_accounts"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
+async fn registration_before_trust_fails_after_the_propagation_timeout() {
+    let mut h = start(World::default_world()).await;
+    let started = std::time::Instant::now();
+    let status = h
+        .client
+        .register_cluster(register_req(
+            STANDARD,
+            Environment::Prod,
+            CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect_err("no trust yet");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for the timeout"
+    );
+    assert_eq!(
+        status.code(),
+        Code::FailedPrecondition,
+        "{}",
+        status.message()
+    );
+    let text = status.message();
+    assert!(text.contains("Forbidden.CrossAccountRole"), "{text}");
+    assert!(text.contains("RequestId"), "{text}");
+    assert!(resources(&h, STANDARD).is_empty());
+}
+
+#[tokio::test]
+async fn registration_after_trust_succeeds_and_a_repeat_finds_it() {
+    let mut h = start(trusted_world(0)).await;
+    let dev = h
+        .client
+        .register_cluster(register_req(
+            STANDARD,
+            Environment::Dev,
+            CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect("dev")
+        .into_inner();
+    let prod = h
+        .client
+        .register_cluster(register_req(
+            STANDARD,
+            Environment::Prod,
+            CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect("prod")
+        .into_inner();
+    assert!(dev.created && prod.created);
+    assert_eq!(dev.propagation_retries, 0);
+    assert_ne!(dev.compute_resource_id, prod.compute_resource_id);
+    let stored = resources(&h, STANDARD);
+    assert_eq!(stored.len(), 2, "{stored:?}");
+
+    let mutations = h.cloud.mutations().len();
+    let again = h
+        .client
+        .register_cluster(register_req(
+            STANDARD,
+            Environment::Prod,
+            CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect("repeat")
+        .into_inner();
+    assert!(!again.created);
+    assert_eq!(again.compute_resource_id, prod.compute_resource_id);
+    assert_eq!(again.compute_resource_name, "emr_cross");
+    let props: Value = serde_json::from_str(&again.connection_properties).expect("JSON");
+    assert_eq!(props["crossAccountOwnerId"], PROVIDER_UID);
+    assert_eq!(
+        h.cloud.mutations().len(),
+        mutations,
+        "a repeat makes no write call"
+    );
+}
+
+#[tokio::test]
+async fn propagation_delay_is_waited_out_and_counted() {
+    let registration = Registration {
+        propagation: PropagationPolicy {
+            timeout: Duration::from_secs(10),
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_millis(400),
+        },
+        ..registration(Template::default_template())
+    };
+    let mut world = trusted_world(1);
+    let provider_keys = credentials_of(&world, PROVIDER_UID);
+    for account in &mut world.accounts {
+        for role in &mut account.roles {
+            role.policies.clear();
+        }
+    }
+    let mut h = start_with(world, registration).await;
+    // The provider attaches the policy just now: RAM takes a second to make it effective.
+    let ram = Client::new(provider_keys, h.cloud.cloud_config().client_config()).expect("client");
+    ram.attach_policy_to_role(
+        crossbind_aliyun::ram::PolicyType::System,
+        crossbind_aliyun::ram::DATAWORKS_EMR_POLICY,
+        &RoleName::new("EMRRole").expect("role"),
+    )
+    .await
+    .expect("attach");
+    let registered = h
+        .client
+        .register_cluster(register_req(BASIC, Environment::Prod, CLUSTER, "emr_cross"))
+        .await
+        .expect("registered once the role is in effect")
+        .into_inner();
+    assert!(registered.created);
+    assert!(registered.propagation_retries >= 1, "{registered:?}");
+    assert_eq!(resources(&h, BASIC).len(), 1);
+}
+
+#[tokio::test]
+async fn the_configured_template_is_what_dataworks_stores() {
+    let template = Template::parse(
+        r#"{"envType":"${envType}","regionId":"${regionId}","clusterId":"${clusterId}","crossAccountOwnerId":"${crossAccountOwnerId}","crossAccountRoleName":"${crossAccountRoleName}","authType":"RamRole","proxyUser":"crossbind-${clusterId}"}"#,
+    )
+    .expect("template");
+    let mut h = start_with(trusted_world(0), registration(template)).await;
+    h.client
+        .register_cluster(register_req(BASIC, Environment::Prod, CLUSTER, "emr_cross"))
+        .await
+        .expect("registered");
+    let stored = resources(&h, BASIC);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0]["ConnectionProperties"]["proxyUser"],
+        format!("crossbind-{CLUSTER}")
+    );
+    assert_eq!(stored[0]["ConnectionProperties"]["envType"], "Prod");
+}
+
+#[tokio::test]
+async fn a_taken_name_is_a_failed_precondition() {
+    let mut h = start(trusted_world(0)).await;
+    h.client
+        .register_cluster(register_req(BASIC, Environment::Prod, CLUSTER, "emr_cross"))
+        .await
+        .expect("first");
+    let status = h
+        .client
+        .register_cluster(register_req(
+            BASIC,
+            Environment::Prod,
+            OTHER_CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect_err("name taken");
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status
+            .message()
+            .contains("pick another compute_resource_name"),
+        "{}",
+        status.message()
+    );
+    assert_eq!(resources(&h, BASIC).len(), 1);
+}
+
+#[tokio::test]
+async fn dev_in_a_basic_workspace_is_refused_by_dataworks() {
+    let mut h = start(trusted_world(0)).await;
+    let status = h
+        .client
+        .register_cluster(register_req(BASIC, Environment::Dev, CLUSTER, "emr_cross"))
+        .await
+        .expect_err("no dev in basic mode");
+    assert_eq!(
+        status.code(),
+        Code::FailedPrecondition,
+        "{}",
+        status.message()
+    );
+    assert!(
+        status.message().contains("RequestId"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_changes_nothing() {
+    let mut h = start(trusted_world(0)).await;
+    let before = h.cloud.mutations().len();
+    let mut req = register_req(STANDARD, Environment::Dev, CLUSTER, "emr_cross");
+    req.dry_run = true;
+    let plan = h
+        .client
+        .register_cluster(req)
+        .await
+        .expect("plan")
+        .into_inner();
+    assert!(plan.created, "the plan says it would create");
+    assert!(plan.compute_resource_id.is_empty());
+    assert_eq!(h.cloud.mutations().len(), before);
+    assert!(resources(&h, STANDARD).is_empty());
+}
+
+#[tokio::test]
+async fn unregistering_twice_reports_the_second_as_already_gone() {
+    let mut h = start(trusted_world(0)).await;
+    let registered = h
+        .client
+        .register_cluster(register_req(
+            STANDARD,
+            Environment::Dev,
+            CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect("registered")
+        .into_inner();
+    let req = UnregisterClusterRequest {
+        workspace_id: STANDARD.to_owned(),
+        environment: Environment::Dev as i32,
+        compute_resource_id: registered.compute_resource_id.clone(),
+        dry_run: false,
+    };
+    let first = h
+        .client
+        .unregister_cluster(req.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    assert!(first.deleted);
+    assert!(resources(&h, STANDARD).is_empty());
+    let second = h
+        .client
+        .unregister_cluster(req)
+        .await
+        .expect("second")
+        .into_inner();
+    assert!(!second.deleted);
+}
+
+#[tokio::test]
+async fn unregistering_checks_the_environment() {
+    let mut h = start(trusted_world(0)).await;
+    let registered = h
+        .client
+        .register_cluster(register_req(
+            STANDARD,
+            Environment::Dev,
+            CLUSTER,
+            "emr_cross",
+        ))
+        .await
+        .expect("registered")
+        .into_inner();
+    let status = h
+        .client
+        .unregister_cluster(UnregisterClusterRequest {
+            workspace_id: STANDARD.to_owned(),
+            environment: Environment::Prod as i32,
+            compute_resource_id: registered.compute_resource_id,
+            dry_run: false,
+        })
+        .await
+        .expect_err("wrong environment");
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(resources(&h, STANDARD).len(), 1);
+}
+
+#[tokio::test]
+async fn start_up_is_refused_when_the_keys_belong_to_another_account() {
+    trace_init();
+    let world = World::default_world();
+    let provider_keys = credentials_of(&world, PROVIDER_UID);
+    let cloud = TestCloud::start(world).await;
+    let pki = pki();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = config(&cloud, &pki, registration(Template::default_template()));
+    let err = crossbind_consumer::serve_with(config, listener, provider_keys, async {})
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, AgentError::AccountMismatch { .. }), "{err}");
+}

@@ -1,0 +1,108 @@
+//! The `crossbind-provider` binary as a separate process: its exit code on bad configuration,
+//! and the bound address as the first line of stdout before it serves.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crossbind_agent_common::test_util::{
+    PROVIDER_UID, TestCloud, TestPki, credentials_of, trace_init,
+};
+use crossbind_cloudsim::World;
+use crossbind_proto::GetIdentityRequest;
+use crossbind_proto::provider_agent_client::ProviderAgentClient;
+use crossbind_tls::identity::SpiffeId;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_crossbind-provider");
+
+#[tokio::test]
+async fn bad_configuration_exits_64_and_lists_every_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("provider.toml");
+    std::fs::write(
+        &path,
+        "listen = \"nowhere\"\n[cloud]\nregion = \"Not A Region\"\n[consent]\nclusters = [\"*\"]\n",
+    )
+    .expect("write config");
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&path)
+        .env_clear()
+        .output()
+        .await
+        .expect("run the binary");
+    assert_eq!(out.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for key in [
+        "listen",
+        "tls.cert",
+        "cloud.region",
+        "consent.consumer_accounts",
+    ] {
+        assert!(stderr.contains(key), "{key} not reported: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "nothing on stdout before binding");
+}
+
+#[tokio::test]
+async fn the_bound_address_comes_first_then_the_agent_serves() {
+    trace_init();
+    let world = World::default_world();
+    let keys = credentials_of(&world, PROVIDER_UID);
+    let cloud = TestCloud::start(world).await;
+    let provider = SpiffeId::provider("crossbind.local", PROVIDER_UID).expect("id");
+    let pki = TestPki::new(&[
+        SpiffeId::coordinator("crossbind.local").expect("id"),
+        provider.clone(),
+    ]);
+    let tls = pki.agent_tls(&provider);
+    let config = format!(
+        "[tls]\ncert = {:?}\nkey = {:?}\nca = {:?}\n[cloud]\nregion = \"cn-hangzhou\"\nendpoint = {:?}\n\
+         [consent]\nconsumer_accounts = [\"1688000000000001\"]\nclusters = [\"*\"]\n",
+        tls.files.cert,
+        tls.files.key,
+        tls.files.ca,
+        cloud.endpoint()
+    );
+    let path = pki.dir().join("provider.toml");
+    std::fs::write(&path, config).expect("write config");
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(&path)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .env_clear()
+        .env("HOME", pki.dir())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &keys.access_key_id)
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            keys.access_key_secret.expose(),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("an address in time")
+        .expect("read stdout")
+        .expect("a first line");
+    let addr: std::net::SocketAddr = first.parse().expect("the first line is a socket address");
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+    let channel = pki
+        .connect_as_coordinator(addr, provider)
+        .await
+        .expect("connect");
+    let identity = ProviderAgentClient::new(channel)
+        .get_identity(GetIdentityRequest {})
+        .await
+        .expect("identity")
+        .into_inner();
+    assert_eq!(identity.account_uid, PROVIDER_UID);
+    child.start_kill().expect("stop the binary");
+    let _ = child.wait().await;
+}
