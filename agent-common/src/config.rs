@@ -1,10 +1,35 @@
 //! The configuration both agents share: the `[cloud]` section (region, endpoint override,
-//! signature, timeout, retries), the `[tls]` section with the top-level `trust_domain`, consent
-//! lists (`Scope`), and the collecting reader every agent's loader is built on.
+//! signature, timeout, retries, client-side rate limits), the `[tls]` section with the
+//! top-level `trust_domain`, consent lists (`Scope`), and the collecting reader every agent's
+//! loader is built on.
 //!
 //! Credentials are deliberately absent: they come from the standard Alibaba Cloud chain, never
 //! from a configuration file. Each agent's own keys live in that agent's crate.
+//!
+//! # Rate limits
+//!
+//! The optional `[cloud.rate_limits]` table paces the agent's own calls so that a burst of
+//! associations waits on the client instead of being throttled by the cloud. Without it, the
+//! published quotas apply (`crossbind_aliyun::rate_limit`: RAM `AttachPolicyToRole` 10 per
+//! second, `CreateRole` 20, STS 100 per API, EMR 10 per API, DataWorks by edition), each with
+//! a burst as large as its per-second rate.
+//!
+//! ```toml
+//! [cloud.rate_limits]
+//! enabled = true                   # default true; false: never wait
+//! dataworks_edition = "standard"   # basic | standard (default) | professional | enterprise
+//! per_second = { "Ram.AttachPolicyToRole" = 5, "Emr.*" = 2.5, "DataWorks" = 4 }
+//! ```
+//!
+//! A `per_second` key names one bucket: `"<Product>.<Action>"` one action, `"<Product>.*"`
+//! each action without a key of its own, `"<Product>"` every call of the product together,
+//! `"<Product>.read"` / `"<Product>.write"` every read or write call together. Products are
+//! `Ram`, `Sts`, `Emr` and `DataWorks` (any letter case); a rate is a number from 0.01 to
+//! 1000000 calls per second. Basic, Standard and Professional DataWorks allow 5 calls per
+//! second in all (Standard and Professional UNCONFIRMED), Enterprise 50 reads and 20 writes.
+//! Every bad key and value is reported with the rest of the file.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -14,6 +39,9 @@ use std::time::Duration;
 use crossbind_aliyun::client::{ClientConfig, SignatureVersion};
 use crossbind_aliyun::endpoint::Endpoints;
 use crossbind_aliyun::ids::RegionId;
+use crossbind_aliyun::rate_limit::{
+    DEFAULT_DATAWORKS_EDITION, DataWorksEdition, LimitKey, Rate, RateLimits,
+};
 use crossbind_aliyun::retry::RetryPolicy;
 use crossbind_tls::config::TlsFiles;
 use serde::{Deserialize, Deserializer};
@@ -38,6 +66,8 @@ pub const DEFAULT_RETRY_MAX_ATTEMPTS: u32 = 4;
 pub const DEFAULT_RETRY_BASE_DELAY_MS: u64 = 200;
 /// Longest backoff of a retried cloud call, in milliseconds (`cloud.retry_max_delay_ms`).
 pub const DEFAULT_RETRY_MAX_DELAY_MS: u64 = 5_000;
+/// Whether calls are paced when `cloud.rate_limits.enabled` is not set.
+pub const DEFAULT_RATE_LIMITS_ENABLED: bool = true;
 
 /// The `[cloud]` section: how an agent reaches Alibaba Cloud (or the emulator).
 ///
@@ -50,6 +80,10 @@ pub const DEFAULT_RETRY_MAX_DELAY_MS: u64 = 5_000;
 /// retry_max_attempts = 4
 /// retry_base_delay_ms = 200
 /// retry_max_delay_ms = 5000
+///
+/// [cloud.rate_limits]                    # optional; see the module docs
+/// dataworks_edition = "enterprise"
+/// per_second = { "Ram.AttachPolicyToRole" = 5 }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudConfig {
@@ -67,6 +101,8 @@ pub struct CloudConfig {
     pub retry_base_delay: Duration,
     /// Longest backoff between attempts.
     pub retry_max_delay: Duration,
+    /// How calls are paced (`[cloud.rate_limits]`); the published quotas by default.
+    pub rate_limits: RateLimits,
 }
 
 /// An agent's TLS identity: the `[tls]` files and the top-level `trust_domain`.
@@ -100,6 +136,7 @@ impl CloudConfig {
             retry_max_attempts: DEFAULT_RETRY_MAX_ATTEMPTS,
             retry_base_delay: Duration::from_millis(DEFAULT_RETRY_BASE_DELAY_MS),
             retry_max_delay: Duration::from_millis(DEFAULT_RETRY_MAX_DELAY_MS),
+            rate_limits: RateLimits::published(),
         }
     }
 
@@ -132,6 +169,7 @@ impl CloudConfig {
                 format!("must not be less than retry_base_delay_ms ({base_ms})"),
             );
         }
+        let rate_limits = read_rate_limits(section.table("rate_limits"));
         section.end();
         Some(Self {
             region: region?,
@@ -141,6 +179,7 @@ impl CloudConfig {
             retry_max_attempts,
             retry_base_delay: Duration::from_millis(base_ms),
             retry_max_delay: Duration::from_millis(max_ms),
+            rate_limits,
         })
     }
 
@@ -160,6 +199,7 @@ impl CloudConfig {
                 max_delay: self.retry_max_delay,
             },
             timeout: self.timeout,
+            rate_limits: self.rate_limits.clone(),
         }
     }
 }
@@ -281,6 +321,73 @@ impl<T: fmt::Display> fmt::Display for Scope<T> {
                 f.write_str("]")
             }
         }
+    }
+}
+
+/// Reads a `[cloud.rate_limits]` table (absent: an empty one, so every default applies),
+/// recording each bad key and value; what is bad is left at its default.
+fn read_rate_limits(mut section: Section<'_>) -> RateLimits {
+    let enabled = section.or("enabled", DEFAULT_RATE_LIMITS_ENABLED);
+    let dataworks_edition: DataWorksEdition =
+        section.or("dataworks_edition", DEFAULT_DATAWORKS_EDITION);
+    let mut table = section.table("per_second");
+    let mut per_second = BTreeMap::new();
+    for (text, value) in table.take_entries() {
+        let name = toml_key(&text);
+        let key = text.parse::<LimitKey>();
+        let rate = match value {
+            // Rates beyond 2^53 are out of range anyway, so the rounding cannot matter.
+            toml::Value::Integer(n) => Rate::new(n as f64),
+            toml::Value::Float(x) => Rate::new(x),
+            other => {
+                table.problem(
+                    &name,
+                    format!(
+                        "must be a number of calls per second, not a {}",
+                        other.type_str()
+                    ),
+                );
+                if let Err(e) = key {
+                    table.problem(&name, e.to_string());
+                }
+                continue;
+            }
+        };
+        match (key, rate) {
+            (Ok(key), Ok(rate)) => {
+                if per_second.insert(key.clone(), rate).is_some() {
+                    table.problem(
+                        &name,
+                        format!("sets the same limit ({key}) as another key of this table"),
+                    );
+                }
+            }
+            (key, rate) => {
+                for problem in [key.err(), rate.err()].into_iter().flatten() {
+                    table.problem(&name, problem.to_string());
+                }
+            }
+        }
+    }
+    table.end();
+    section.end();
+    RateLimits {
+        enabled,
+        dataworks_edition,
+        per_second,
+    }
+}
+
+/// `key` as TOML writes it in a dotted path: bare when it can be, quoted otherwise.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
     }
 }
 

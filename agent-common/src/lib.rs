@@ -23,7 +23,14 @@
 //! retry_max_attempts = 4
 //! retry_base_delay_ms = 200
 //! retry_max_delay_ms = 5000
+//!
+//! [cloud.rate_limits]              # optional: client-side pacing, default the published quotas
+//! enabled = true                   # false: never wait
+//! dataworks_edition = "standard"   # basic | standard (default) | professional | enterprise
+//! per_second = { "Ram.AttachPolicyToRole" = 5, "Emr.*" = 2, "DataWorks" = 4 }
 //! ```
+//!
+//! The `per_second` keys and the defaults are described in [`config`]'s "Rate limits".
 //!
 //! Every bad, missing or unknown key is reported at once ([`ConfigError::Invalid`]); the
 //! binaries then exit with [`cli::EXIT_CONFIG`] (64). Credentials are never read from the

@@ -210,6 +210,18 @@ pub(crate) async fn unregister(
     Ok(UnregisterClusterResponse { deleted: true })
 }
 
+/// The id of the compute resource whose properties match `r`, if the workspace holds one.
+pub(crate) async fn find_match(
+    client: &Client,
+    config: &Registration,
+    r: &Registering,
+) -> Result<Option<i64>> {
+    Ok(match find_existing(client, config, r).await? {
+        Existing::Match { id, .. } => Some(id),
+        Existing::Conflict { .. } | Existing::None => None,
+    })
+}
+
 /// Lists every compute resource of the workspace and looks for `r` among them.
 async fn find_existing(
     client: &Client,

@@ -118,6 +118,7 @@ impl ConsumerService {
     )]
     async fn register(&self, req: RegisterClusterRequest) -> Result<RegisterClusterResponse> {
         let dry_run = req.dry_run;
+        check_resource_name(&req.compute_resource_name)?;
         let registering = self.validate_registration(req)?;
         self.require_provider(&registering.provider)?;
         self.require_workspace(&registering.workspace)?;
@@ -143,7 +144,6 @@ impl ConsumerService {
         } else {
             required::<RegionId>("region", &req.region)?
         };
-        check_resource_name(&req.compute_resource_name)?;
         let params = Params {
             env_type: environment.dataworks_name().to_owned(),
             region_id: region.to_string(),
@@ -175,8 +175,28 @@ impl ConsumerService {
     async fn unregister(&self, req: UnregisterClusterRequest) -> Result<UnregisterClusterResponse> {
         let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
         let environment = environment(req.environment)?;
-        let id = resource_id(&req.compute_resource_id)?;
         self.require_workspace(&workspace)?;
+        let id = if req.compute_resource_id.is_empty() {
+            // No id recorded: find the resource by what it connects to.
+            let registering = self.validate_registration(RegisterClusterRequest {
+                workspace_id: req.workspace_id.clone(),
+                environment: req.environment,
+                provider_account_uid: req.provider_account_uid.clone(),
+                role_name: req.role_name.clone(),
+                cluster_id: req.cluster_id.clone(),
+                region: String::new(),
+                compute_resource_name: String::new(),
+                dry_run: req.dry_run,
+            })?;
+            match register::find_match(&self.inner.client, &self.inner.registration, &registering)
+                .await?
+            {
+                Some(id) => id,
+                None => return Ok(UnregisterClusterResponse { deleted: false }),
+            }
+        } else {
+            resource_id(&req.compute_resource_id)?
+        };
         register::unregister(
             &self.inner.client,
             &self.inner.registration,

@@ -473,6 +473,7 @@ async fn unregistering_twice_reports_the_second_as_already_gone() {
         environment: Environment::Dev as i32,
         compute_resource_id: registered.compute_resource_id.clone(),
         dry_run: false,
+        ..Default::default()
     };
     let first = h
         .client
@@ -489,6 +490,42 @@ async fn unregistering_twice_reports_the_second_as_already_gone() {
         .expect("second")
         .into_inner();
     assert!(!second.deleted);
+}
+
+#[tokio::test]
+async fn unregistering_without_an_id_finds_the_resource_by_what_it_connects_to() {
+    let mut h = start(trusted_world(0)).await;
+    for env in [Environment::Dev, Environment::Prod] {
+        h.client
+            .register_cluster(register_req(STANDARD, env, CLUSTER, "emr_cross"))
+            .await
+            .expect("registered");
+    }
+    let by_properties = UnregisterClusterRequest {
+        workspace_id: STANDARD.to_owned(),
+        environment: Environment::Dev as i32,
+        compute_resource_id: String::new(),
+        dry_run: false,
+        provider_account_uid: PROVIDER_UID.to_owned(),
+        role_name: "EMRRole".to_owned(),
+        cluster_id: CLUSTER.to_owned(),
+    };
+    let first = h
+        .client
+        .unregister_cluster(by_properties.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    assert!(first.deleted);
+    let left = resources(&h, STANDARD);
+    assert_eq!(left.len(), 1, "only the Dev resource is gone: {left:?}");
+    let again = h
+        .client
+        .unregister_cluster(by_properties)
+        .await
+        .expect("again")
+        .into_inner();
+    assert!(!again.deleted, "already gone is success");
 }
 
 #[tokio::test]
@@ -512,6 +549,7 @@ async fn unregistering_checks_the_environment() {
             environment: Environment::Prod as i32,
             compute_resource_id: registered.compute_resource_id,
             dry_run: false,
+            ..Default::default()
         })
         .await
         .expect_err("wrong environment");

@@ -1,6 +1,7 @@
-//! The HTTP client for RPC-style APIs: builds a request, signs it (V2 or V3, with a fresh nonce
-//! and timestamp on every attempt), sends it, turns error answers into [`ApiError`]s and retries
-//! per the [`RetryPolicy`]. Typed calls live in the product modules; this one knows no actions.
+//! The HTTP client for RPC-style APIs: builds a request, waits for the client-side rate limit,
+//! signs it (V2 or V3, with a fresh nonce and timestamp on every attempt), sends it, turns error
+//! answers into [`ApiError`]s and retries per the [`RetryPolicy`]. Typed calls live in the
+//! product modules; this one knows no actions.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::{Endpoints, Product};
 use crate::error::{ApiError, Error, Result, codes};
 use crate::ids::RegionId;
+use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::retry::{self, Failure, RetryPolicy};
 use crate::sign;
 
@@ -72,6 +74,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// How long one attempt may take.
     pub timeout: Duration,
+    /// How calls are paced; every attempt of a call takes a token.
+    pub rate_limits: RateLimits,
 }
 
 /// The HTTP method of an RPC request; both are accepted by these gateways.
@@ -120,13 +124,15 @@ pub struct PreparedRequest {
 /// random UUID for every attempt; tests inject a fixed one to exercise the cloud's replay check.
 pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
 
-/// An Alibaba Cloud RPC client for one set of credentials. Cheap to clone.
+/// An Alibaba Cloud RPC client for one set of credentials. Cheap to clone; clones share one
+/// [`RateLimiter`], so the rate limits of a client are those of its account.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     credentials: Arc<Credentials>,
     clock: Arc<dyn Clock>,
     nonces: NonceSource,
+    limiter: RateLimiter,
     config: ClientConfig,
 }
 
@@ -144,7 +150,8 @@ impl fmt::Display for SignatureVersion {
 // === impl ClientConfig ===
 
 impl ClientConfig {
-    /// Public endpoints in `region`, V2 signatures, the default retry policy and timeout.
+    /// Public endpoints in `region`, V2 signatures, the default retry policy and timeout, and
+    /// the published rate limits.
     pub fn new(region: RegionId) -> Self {
         Self {
             region,
@@ -152,6 +159,7 @@ impl ClientConfig {
             signature: SignatureVersion::default(),
             retry: RetryPolicy::default(),
             timeout: DEFAULT_TIMEOUT,
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -281,7 +289,8 @@ impl fmt::Debug for PreparedRequest {
 // === impl Client ===
 
 impl Client {
-    /// A client for `credentials` configured by `config`, reading the system clock.
+    /// A client for `credentials` configured by `config`, reading the system clock, with a
+    /// new rate limiter for `config.rate_limits`.
     pub fn new(credentials: Credentials, config: ClientConfig) -> Result<Self> {
         if let Some(url) = config.endpoints.override_url() {
             let parsed = reqwest::Url::parse(url)
@@ -309,8 +318,22 @@ impl Client {
             credentials: Arc::new(credentials),
             clock: Arc::new(SystemClock),
             nonces: Arc::new(|| uuid::Uuid::new_v4().to_string()),
+            limiter: RateLimiter::new(config.rate_limits.clone()),
             config,
         })
+    }
+
+    /// Paces calls with `limiter` instead of the one built from the configuration, e.g. to
+    /// share one account's budget between clients built apart. [`Client::config`] still shows
+    /// the configured `rate_limits`, which this limiter need not follow.
+    pub fn with_rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The rate limiter this client (and its clones) paces calls with.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.limiter
     }
 
     /// Uses `nonces` for every request's `SignatureNonce` instead of random UUIDs.
@@ -325,7 +348,7 @@ impl Client {
         self
     }
 
-    /// The same client aimed at another region.
+    /// The same client aimed at another region, still sharing its rate limiter.
     pub fn with_region(mut self, region: RegionId) -> Self {
         self.config.region = region;
         self
@@ -347,11 +370,14 @@ impl Client {
     }
 
     /// Sends `req` and returns the JSON body of the successful answer, retrying per policy.
+    /// Each attempt first waits for a token of the rate limiter.
     #[instrument(name = "aliyun", skip_all, fields(product = %req.product, action = req.action))]
     pub async fn call(&self, req: RpcRequest) -> Result<Value> {
         req.validate(self.config.signature)?;
         let req = &req;
         retry::run(&self.config.retry, |attempt| async move {
+            // Before signing, so that the timestamp is taken after any wait.
+            self.limiter.acquire(req.product, req.action).await;
             let prepared = self.prepare(req).map_err(|error| Failure {
                 error,
                 retry_after: None,

@@ -144,6 +144,31 @@ pub enum Error {
     Credentials(#[from] crate::credentials::Error),
 }
 
+/// A rate-limit setting that cannot be used ([`crate::rate_limit`]); the message says what a
+/// good one looks like.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvalidRateLimit {
+    /// A `per_second` key is not `<Product>`, `<Product>.<Action>`, `<Product>.*`,
+    /// `<Product>.read` or `<Product>.write`.
+    #[error("{key:?} is not a rate limit key: {problem}")]
+    Key {
+        /// The key as written.
+        key: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A rate is not a finite number of calls per second in the accepted range.
+    #[error(
+        "{value} calls per second is not a usable rate: it must be a number from {} to {}",
+        crate::rate_limit::MIN_RATE,
+        crate::rate_limit::MAX_RATE
+    )]
+    Rate {
+        /// The rate as given.
+        value: f64,
+    },
+}
+
 /// Classifies an error answer by HTTP status and code.
 ///
 /// `Throttling`, `Throttling.*` and HTTP 429 are [`ErrorKind::Throttled`]; `ServiceUnavailable`

@@ -1,7 +1,8 @@
 //! Alibaba Cloud OpenAPI client for the four products crossbind drives: RAM, STS, EMR and
 //! DataWorks. It signs RPC requests (V2 HMAC-SHA1 or V3 ACS3-HMAC-SHA256), loads credentials
-//! from the standard chain, classifies and retries failures, and offers typed calls for the
-//! actions crossbind needs. It holds no state of its own and makes no decisions about trust.
+//! from the standard chain, classifies and retries failures, paces calls under the published
+//! quotas, and offers typed calls for the actions crossbind needs. Its only state is the rate
+//! limiter's buckets, and it makes no decisions about trust.
 //!
 //! The emulator (`cloudsim`) reuses [`sign`] to verify signatures and [`trust_policy`] to
 //! enforce trust rules, so both sides of the wire share one implementation.
@@ -23,6 +24,8 @@
 //!   ([`dataworks::codes`]).
 //! - Business errors reported inside a 2xx body (`Success: false`) are detected only for
 //!   `DeleteComputeResource`.
+//! - Client-side rate limits ([`rate_limit`]) pace one process only, share one budget across
+//!   regions, and ignore DataWorks' daily caps.
 
 // `Error::Api` carries the cloud's whole error body by value, as the crate's callers construct
 // and match it; the extra bytes in `Result` are irrelevant next to an HTTP round trip.
@@ -37,6 +40,7 @@ pub mod endpoint;
 pub mod error;
 pub mod ids;
 pub mod ram;
+pub mod rate_limit;
 pub mod retry;
 pub mod sign;
 pub mod sts;
@@ -46,7 +50,8 @@ mod wire;
 pub use client::{Client, ClientConfig, Method, PreparedRequest, RpcRequest, SignatureVersion};
 pub use credentials::{Credentials, Secret};
 pub use endpoint::{Endpoints, Product};
-pub use error::{ApiError, Error, ErrorKind, Result};
+pub use error::{ApiError, Error, ErrorKind, InvalidRateLimit, Result};
 pub use ids::{AccountUid, ClusterId, InvalidId, RegionId, RoleName, WorkspaceId};
+pub use rate_limit::{DataWorksEdition, LimitKey, Rate, RateLimiter, RateLimits};
 pub use retry::RetryPolicy;
 pub use trust_policy::TrustPolicy;

@@ -7,8 +7,9 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use crossbind_proto::{
-    CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
-    WatchAssociationRequest,
+    CancelAssociationRequest, CheckDriftRequest, CreateAssociationRequest,
+    DissociateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
+    RetryAssociationRequest, WatchAssociationRequest,
 };
 use crossbind_tls::{identity::SpiffeId, pki};
 use tokio_stream::StreamExt;
@@ -61,11 +62,15 @@ pub struct PkiInitArgs {
     pub clients: Vec<String>,
 }
 
-/// `crossbind associate`.
+/// `crossbind associate` and `crossbind plan`.
 #[derive(Debug, clap::Args)]
 pub struct AssociateArgs {
     #[command(flatten)]
     pub connection: Connection,
+    /// A key of your choosing: repeating the command with the same key returns the
+    /// association it created instead of starting another.
+    #[arg(long, default_value = "")]
+    pub idempotency_key: String,
     /// Provider account (B) that owns the cluster.
     #[arg(long)]
     pub provider_account: String,
@@ -89,13 +94,27 @@ pub struct AssociateArgs {
     pub no_wait: bool,
 }
 
-/// `crossbind status`, `crossbind watch`.
+/// `crossbind status`, `watch`, `cancel`, `retry`, `dissociate`, `drift`.
 #[derive(Debug, clap::Args)]
 pub struct IdArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// Association id.
     pub id: String,
+    /// For cancel, retry and dissociate: return at once instead of following the association.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// What an [`IdArgs`] command does to the association.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    /// Stop at the next step boundary.
+    Cancel,
+    /// Re-drive from the failed step.
+    Retry,
+    /// Undo it.
+    Dissociate,
 }
 
 /// Creates the PKI directory.
@@ -124,19 +143,26 @@ pub fn pki_init(args: PkiInitArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+impl AssociateArgs {
+    fn request(&self) -> CreateAssociationRequest {
+        CreateAssociationRequest {
+            provider_account_uid: self.provider_account.clone(),
+            cluster_id: self.cluster.clone(),
+            role_name: self.role.clone(),
+            consumer_account_uid: self.consumer_account.clone(),
+            workspace_id: self.workspace.clone(),
+            compute_resource_name: self.compute_resource_name.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+        }
+    }
+}
+
 /// Starts an association and, unless `--no-wait`, follows it to its end.
 pub async fn associate(args: AssociateArgs) -> Result<ExitCode> {
     let c = &args.connection;
     let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
     let association = client
-        .create_association(CreateAssociationRequest {
-            provider_account_uid: args.provider_account,
-            cluster_id: args.cluster,
-            role_name: args.role,
-            consumer_account_uid: args.consumer_account,
-            workspace_id: args.workspace,
-            compute_resource_name: args.compute_resource_name,
-        })
+        .create_association(args.request())
         .await?
         .into_inner();
     if args.no_wait {
@@ -163,6 +189,73 @@ pub async fn watch(args: IdArgs) -> Result<ExitCode> {
     let c = &args.connection;
     let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
     follow(&mut client, args.id, c.output).await
+}
+
+/// Shows what an association would change, changing nothing. Exits 0 when the plan has
+/// no failure.
+pub async fn plan(args: AssociateArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let plan = client.plan_association(args.request()).await?.into_inner();
+    match c.output {
+        Format::Json => println!("{}", output::plan_json(&plan)),
+        Format::Human => println!("{}", output::plan_text(&plan)),
+    }
+    Ok(if plan.failure.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Cancels, retries or dissociates one association and, unless `--no-wait`, follows it.
+pub async fn act(args: IdArgs, verb: Verb) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let id = args.id.clone();
+    let association = match verb {
+        Verb::Cancel => {
+            client
+                .cancel_association(CancelAssociationRequest { id })
+                .await?
+        }
+        Verb::Retry => {
+            client
+                .retry_association(RetryAssociationRequest { id })
+                .await?
+        }
+        Verb::Dissociate => {
+            client
+                .dissociate_association(DissociateAssociationRequest { id })
+                .await?
+        }
+    }
+    .into_inner();
+    if args.no_wait {
+        print_association(&association, c.output);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = follow(&mut client, association.id, c.output).await?;
+    Ok(code)
+}
+
+/// Checks one association for drift. Exits 0 when nothing drifted, 2 when something did.
+pub async fn drift(args: IdArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let report = client
+        .check_drift(CheckDriftRequest { id: args.id })
+        .await?
+        .into_inner();
+    match c.output {
+        Format::Json => println!("{}", output::drift_json(&report)),
+        Format::Human => println!("{}", output::drift_text(&report)),
+    }
+    Ok(if report.drifted {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Lists every association.
@@ -218,7 +311,8 @@ async fn follow(
         .into_inner();
     print_association(&association, format);
     Ok(match association.state() {
-        crossbind_proto::AssociationState::Succeeded => ExitCode::SUCCESS,
+        crossbind_proto::AssociationState::Succeeded
+        | crossbind_proto::AssociationState::Dissociated => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     })
 }

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use crossbind_cli::{AssociateArgs, Connection, IdArgs, PkiInitArgs, quickstart::QuickstartArgs};
+use crossbind_cli::{
+    AssociateArgs, Connection, IdArgs, PkiInitArgs, Verb, quickstart::QuickstartArgs,
+};
 
 /// crossbind: register an EMR cluster of one Alibaba Cloud account in the DataWorks
 /// workspace of another, with no team handing its keys to the other.
@@ -23,6 +25,17 @@ enum Command {
     Pki(PkiCommand),
     /// Starts an association and follows it to its end.
     Associate(AssociateArgs),
+    /// Shows what an association would change in which account, changing nothing.
+    Plan(AssociateArgs),
+    /// Stops an association at the next step boundary.
+    Cancel(IdArgs),
+    /// Re-drives a failed or cancelled association from its failed step.
+    Retry(IdArgs),
+    /// Undoes an association: deletes the compute resources, then removes the trust.
+    Dissociate(IdArgs),
+    /// Checks whether the role, its trust policy, the attachment and the compute resources
+    /// are still as the association set them up (exit code 2 when they are not).
+    Drift(IdArgs),
     /// Shows one association.
     Status(IdArgs),
     /// Follows one association's events.
@@ -51,6 +64,11 @@ async fn main() -> ExitCode {
         Command::Quickstart(args) => crossbind_cli::quickstart::run(args).await,
         Command::Pki(PkiCommand::Init(args)) => crossbind_cli::pki_init(args),
         Command::Associate(args) => crossbind_cli::associate(args).await,
+        Command::Plan(args) => crossbind_cli::plan(args).await,
+        Command::Cancel(args) => crossbind_cli::act(args, Verb::Cancel).await,
+        Command::Retry(args) => crossbind_cli::act(args, Verb::Retry).await,
+        Command::Dissociate(args) => crossbind_cli::act(args, Verb::Dissociate).await,
+        Command::Drift(args) => crossbind_cli::drift(args).await,
         Command::Status(args) => crossbind_cli::status(args).await,
         Command::Watch(args) => crossbind_cli::watch(args).await,
         Command::List(args) => crossbind_cli::list(args).await,

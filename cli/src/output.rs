@@ -1,6 +1,9 @@
 //! How associations and events are shown: readable lines for people, JSON for automation.
 
-use crossbind_proto::{Association, AssociationEvent, AssociationState, EventKind, StepState};
+use crossbind_proto::{
+    Association, AssociationEvent, AssociationState, DriftReport, EventKind, Failure, Plan,
+    StepState,
+};
 use serde_json::{Value, json};
 
 /// Output format chosen with `--output`.
@@ -46,15 +49,94 @@ pub fn association_json(association: &Association) -> Value {
             "state": step_state_name(s.state()),
             "message": s.message,
         })).collect::<Vec<_>>(),
-        "failure": association.failure.as_ref().map(|f| json!({
-            "step": f.step,
-            "code": f.code,
-            "reasons": f.reasons,
-            "message": f.message,
-        })),
+        "failure": association.failure.as_ref().map(failure_json),
+        "drift": association.drift.as_ref().map(drift_json),
+        "requested_by": association.requested_by,
         "created_at": association.created_at,
         "updated_at": association.updated_at,
     })
+}
+
+fn failure_json(failure: &Failure) -> Value {
+    json!({
+        "step": failure.step,
+        "code": failure.code,
+        "reasons": failure.reasons,
+        "message": failure.message,
+    })
+}
+
+/// A plan as one JSON object.
+pub fn plan_json(plan: &Plan) -> Value {
+    json!({
+        "changes": plan.changes.iter().map(|c| json!({
+            "step": c.step,
+            "account_uid": c.account_uid,
+            "action": c.action,
+            "description": c.description,
+        })).collect::<Vec<_>>(),
+        "failure": plan.failure.as_ref().map(failure_json),
+    })
+}
+
+/// A plan as readable lines.
+pub fn plan_text(plan: &Plan) -> String {
+    if let Some(failure) = &plan.failure {
+        return format!(
+            "nothing would be changed: {} fails [{}; {}]\n  {}",
+            failure.step,
+            failure.code,
+            failure.reasons.join(", "),
+            failure.message
+        );
+    }
+    if plan.changes.is_empty() {
+        return "no changes: everything is already in place".to_string();
+    }
+    let mut out = vec![format!("{} change(s) would be made:", plan.changes.len())];
+    for change in &plan.changes {
+        out.push(format!(
+            "  {:<14} account {}  {:<22} {}",
+            change.step, change.account_uid, change.action, change.description
+        ));
+    }
+    out.join("\n")
+}
+
+/// A drift report as one JSON object.
+pub fn drift_json(report: &DriftReport) -> Value {
+    json!({
+        "association_id": report.association_id,
+        "drifted": report.drifted,
+        "checked_at": report.checked_at,
+        "drifts": report.drifts.iter().map(|d| json!({
+            "account_uid": d.account_uid,
+            "resource": d.resource,
+            "description": d.description,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A drift report as readable lines.
+pub fn drift_text(report: &DriftReport) -> String {
+    if !report.drifted {
+        return format!(
+            "no drift: association {} is as it was set up (checked {})",
+            report.association_id, report.checked_at
+        );
+    }
+    let mut out = vec![format!(
+        "drift in association {} (checked {}):",
+        report.association_id, report.checked_at
+    )];
+    for drift in &report.drifts {
+        out.push(format!(
+            "  account {}  {} {}",
+            drift.account_uid, drift.resource, drift.description
+        ));
+    }
+    out.push("  run `crossbind associate` with the same parameters again to repair it".into());
+    out.join("\n")
 }
 
 /// One event as a line: `  12:00:01  trust           ✓ role ...`.
@@ -65,6 +147,8 @@ pub fn event_line(event: &AssociationEvent) -> String {
         EventKind::StepFailed => "✗",
         EventKind::StepSkipped => "-",
         EventKind::Info => "·",
+        EventKind::StepRetrying => "↻",
+        EventKind::DriftDetected => "!",
         EventKind::AssociationFinished => "■",
         EventKind::Unspecified => " ",
     };

@@ -136,6 +136,7 @@ async fn associate(
             consumer_account_uid: options.consumer_uid.clone(),
             workspace_id: workspace.to_string(),
             compute_resource_name: String::new(),
+            idempotency_key: String::new(),
         })
         .await?
         .into_inner();

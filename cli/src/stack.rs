@@ -107,6 +107,7 @@ pub struct Stack {
     pub work_dir: PathBuf,
     /// Trust domain of the PKI.
     pub trust_domain: String,
+    bin_dir: PathBuf,
     children: Vec<(String, Child)>,
 }
 
@@ -204,6 +205,7 @@ impl Stack {
             pki_dir: pki_dir.clone(),
             work_dir: work.clone(),
             trust_domain: trust_domain.clone(),
+            bin_dir: options.bin_dir.clone(),
             children: Vec::new(),
         };
 
@@ -240,12 +242,14 @@ impl Stack {
         let paths = pki.paths(&coordinator_id);
         let _ = write!(
             text,
-            "listen = \"127.0.0.1:0\"\ntrust_domain = {td:?}\nclients = [{client:?}]\n\n\
+            "listen = \"127.0.0.1:0\"\ntrust_domain = {td:?}\nclients = [{client:?}]\n\
+             database = {db:?}\n\n\
              [tls]\ncert = {cert:?}\nkey = {key:?}\nca = {ca:?}\n\n\
              [[providers]]\naccount_uid = {puid:?}\nendpoint = {pep:?}\n\n\
              [[consumers]]\naccount_uid = {cuid:?}\nendpoint = {cep:?}\n",
             td = trust_domain,
             client = STACK_CLIENT,
+            db = work.join("coordinator.db").display().to_string(),
             cert = paths.cert.display().to_string(),
             key = paths.key.display().to_string(),
             ca = paths.ca.display().to_string(),
@@ -255,11 +259,31 @@ impl Stack {
             cep = stack.consumer,
         );
         write(&coordinator_config, &text)?;
-        let mut coordinator = Command::new(options.bin_dir.join("crossbind-coordinator"));
-        coordinator.arg("--config").arg(&coordinator_config);
-        clear_cloud_env(&mut coordinator);
-        stack.coordinator = stack.launch("coordinator", coordinator).await?;
+        stack.start_coordinator().await?;
         Ok(stack)
+    }
+
+    /// Kills the coordinator process with SIGKILL (no chance to clean up) and waits for it.
+    pub async fn kill_coordinator(&mut self) {
+        if let Some(index) = self
+            .children
+            .iter()
+            .position(|(name, _)| name == "coordinator")
+        {
+            let (_, mut child) = self.children.remove(index);
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Starts the coordinator again on the same configuration and database (a new port).
+    pub async fn start_coordinator(&mut self) -> Result<()> {
+        let mut coordinator = Command::new(self.bin_dir.join("crossbind-coordinator"));
+        coordinator
+            .arg("--config")
+            .arg(self.work_dir.join("coordinator.toml"));
+        clear_cloud_env(&mut coordinator);
+        self.coordinator = self.launch("coordinator", coordinator).await?;
+        Ok(())
     }
 
     /// A coordinator client authenticated as the stack's automation client.
@@ -300,7 +324,10 @@ impl Stack {
 
     async fn launch(&mut self, name: &str, mut command: Command) -> Result<String> {
         let log_path = self.work_dir.join(format!("{name}.log"));
-        let log = std::fs::File::create(&log_path)
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
             .map_err(|e| CliError::Setup(format!("cannot create {}: {e}", log_path.display())))?;
         if std::env::var_os("RUST_LOG").is_none() {
             command.env("RUST_LOG", "info");

@@ -50,6 +50,7 @@ pub(crate) fn dispatch(state: &mut State, ctx: &Ctx<'_>, api: &Api, params: &Par
         }
         (EMR_LEGACY_VERSION, "DescribeClusterV2") => emr::describe_cluster_v2(state, ctx, params),
         (DATAWORKS_VERSION, "GetProject") => dataworks::get_project(state, ctx, params),
+        (DATAWORKS_VERSION, "ListProjects") => dataworks::list_projects(state, ctx, params),
         (DATAWORKS_VERSION, "ListComputeResources") => dataworks::list(state, ctx, params),
         (DATAWORKS_VERSION, "CreateComputeResource") => dataworks::create(state, ctx, params),
         (DATAWORKS_VERSION, "GetComputeResource") => dataworks::get(state, ctx, params),

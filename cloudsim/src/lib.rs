@@ -26,6 +26,9 @@
 //!   region) and is a RUNNING HADOOP cluster on EMR-3.38.2/3.38.3 without DLF or Kerberos.
 //! - `GET /_cloudsim/state` (unsigned, read-only) shows the state; [`Sim::snapshot`] returns
 //!   the same value in Rust.
+//! - Answers have the shapes of the official SDKs' response models: `tests/conformance` runs
+//!   Alibaba Cloud's Python SDKs, unchanged, against the binary and checks every answer
+//!   field by field (names and types) with both signature versions.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -55,6 +58,10 @@
 //! - The cloud's code for "EMR cluster not found" is unpublished; the emulator answers 404
 //!   with `crossbind_aliyun::emr::codes::CLUSTER_NOT_FOUND`. The 2016-04-08 `Status` and
 //!   `MetaStoreType` words are unconfirmed guesses (`RUNNING`..., `LOCAL`/`RDS`/`DLF`).
+//! - DataWorks `ListProjects` filters by `Ids`, `Names`, `Status` and
+//!   `DevEnvironmentEnabled` only; the resource-group, tag and role filters are ignored.
+//! - RAM ignores `Tag` on `CreateRole` (the current SDK sends it JSON-style) and reports no
+//!   tags in `ListRoles`.
 //! - DataWorks: only `Type=emr` compute resources; the EMR `ConnectionProperties` schema and
 //!   the `QualifiedName` form are unpublished, so the emulator checks only the keys crossbind
 //!   sends (`envType`, `clusterId`, `regionId`, and for another account's cluster

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::http::{HeaderMap, Method};
+use serde_json::Value;
 
 use crate::reply::ApiError;
 
@@ -139,11 +140,32 @@ impl Params {
         }
     }
 
+    /// An optional boolean, `true` or `false` (RAM's spelling; case is ignored).
+    pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.opt(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid(name, "It must be true or false.")),
+        }
+    }
+
     /// A required integer (an ID).
     pub(crate) fn required_id(&self, name: &str) -> Result<i64, ApiError> {
         let raw = self.required(name)?;
         raw.parse::<i64>()
             .map_err(|_| ApiError::invalid(name, "It must be an integer."))
+    }
+
+    /// A list sent JSON-style, as one parameter holding a JSON array (facts §5.9).
+    pub(crate) fn json_list(&self, name: &str) -> Result<Option<Vec<Value>>, ApiError> {
+        let Some(raw) = self.opt(name) else {
+            return Ok(None);
+        };
+        match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Array(items)) => Ok(Some(items)),
+            _ => Err(ApiError::invalid(name, "It must be a JSON array.")),
+        }
     }
 
     /// A repeat list sent flattened as `Name.1`, `Name.2`, ... in index order.
@@ -212,5 +234,37 @@ mod tests {
             "InvalidParameter"
         );
         assert_eq!(params.int_in("Absent", 1..=2).unwrap(), None);
+    }
+
+    #[test]
+    fn json_lists_are_one_parameter() {
+        let req = request("Ids=%5B1%2C2%5D&Bad=%7B%7D", "Names=%5B%22a+b%22%5D");
+        let params = req.params();
+        assert_eq!(
+            params.json_list("Ids").unwrap(),
+            Some(vec![Value::from(1), Value::from(2)])
+        );
+        assert_eq!(
+            params.json_list("Names").unwrap(),
+            Some(vec![Value::from("a b")])
+        );
+        assert_eq!(params.json_list("Absent").unwrap(), None);
+        assert!(
+            params
+                .json_list("Bad")
+                .unwrap_err()
+                .message
+                .contains("\"Bad\"")
+        );
+    }
+
+    #[test]
+    fn booleans_are_true_or_false() {
+        let req = request("A=true&B=FALSE&C=yes", "");
+        let params = req.params();
+        assert_eq!(params.bool("A").unwrap(), Some(true));
+        assert_eq!(params.bool("B").unwrap(), Some(false));
+        assert_eq!(params.bool("Absent").unwrap(), None);
+        assert_eq!(params.bool("C").unwrap_err().code, "InvalidParameter");
     }
 }

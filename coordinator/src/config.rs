@@ -3,7 +3,12 @@
 //! The coordinator holds no cloud credentials: its configuration names only its own TLS
 //! files, the agents it may dial (one per account) and the automation clients it serves.
 
-use std::{collections::BTreeMap, net::SocketAddr, path::Path, time::Duration};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use crossbind_aliyun::ids::AccountUid;
 use crossbind_tls::{config::TlsFiles, pki::DEFAULT_TRUST_DOMAIN};
@@ -17,6 +22,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:0";
 pub const DEFAULT_STEP_DEADLINE_SECONDS: u64 = 120;
 /// How many associations run at once; the rest wait their turn.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+/// The database file, relative to the configuration file's folder.
+pub const DEFAULT_DATABASE: &str = "crossbind-coordinator.db";
+/// Drift is checked on demand only unless an interval is set.
+pub const DEFAULT_DRIFT_INTERVAL_SECONDS: u64 = 0;
 
 /// The validated configuration.
 #[derive(Clone, Debug)]
@@ -37,6 +46,10 @@ pub struct CoordinatorConfig {
     pub step_deadline: Duration,
     /// Bound on concurrently running associations.
     pub max_in_flight: usize,
+    /// The SQLite database holding associations, events, attempts and the audit trail.
+    pub database: PathBuf,
+    /// How often every succeeded association is checked for drift; `None` means on demand only.
+    pub drift_interval: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +65,8 @@ struct RawConfig {
     clients: Option<Vec<String>>,
     step_deadline_seconds: Option<u64>,
     max_in_flight: Option<usize>,
+    database: Option<PathBuf>,
+    drift_interval_seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,7 +85,13 @@ impl CoordinatorConfig {
             path: path.display().to_string(),
             source,
         })?;
-        Self::from_toml(&text)
+        let mut config = Self::from_toml(&text)?;
+        if config.database.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.database = dir.join(&config.database);
+        }
+        Ok(config)
     }
 
     /// Parses and validates configuration text, reporting every bad value at once.
@@ -105,6 +126,16 @@ impl CoordinatorConfig {
                 .unwrap_or(DEFAULT_STEP_DEADLINE_SECONDS),
         );
 
+        let database = raw
+            .database
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE));
+        let drift_interval = match raw
+            .drift_interval_seconds
+            .unwrap_or(DEFAULT_DRIFT_INTERVAL_SECONDS)
+        {
+            0 => None,
+            seconds => Some(Duration::from_secs(seconds)),
+        };
         let Some(tls) = raw.tls.filter(|_| problems.is_empty()) else {
             return Err(ConfigError::Invalid { problems });
         };
@@ -117,6 +148,8 @@ impl CoordinatorConfig {
             clients,
             step_deadline,
             max_in_flight,
+            database,
+            drift_interval,
         })
     }
 }

@@ -28,6 +28,9 @@ pub enum ServeError {
     /// The TLS material could not be loaded or is unusable.
     #[error("TLS set-up failed")]
     Tls(#[from] crossbind_tls::error::Error),
+    /// The database could not be opened or read.
+    #[error("the coordinator's records are unusable")]
+    Store(#[from] crate::store::StoreError),
     /// The gRPC server stopped with an error.
     #[error("gRPC server failed")]
     Transport(#[from] tonic::transport::Error),
@@ -53,6 +56,35 @@ pub enum RequestError {
     /// No association has this id.
     #[error("association {0} not found")]
     NotFound(String),
+    /// Another association already holds what the request asks for; the message names it.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The coordinator cannot serve the request now (its database failed).
+    #[error("{0}")]
+    Unavailable(String),
+    /// An agent refused a read-only call made for the request.
+    #[error("{step}: {message}")]
+    Agent {
+        /// The step the call belongs to.
+        step: &'static str,
+        /// The agent's status code.
+        code: tonic::Code,
+        /// The agent's message.
+        message: String,
+    },
+}
+
+// === impl RequestError ===
+
+impl RequestError {
+    /// Wraps an agent's refusal of a call made for `step`.
+    pub fn from_agent(step: &'static str, status: &tonic::Status) -> Self {
+        RequestError::Agent {
+            step,
+            code: status.code(),
+            message: status.message().to_string(),
+        }
+    }
 }
 
 pub use crossbind_aliyun::error::display_chain as chain;

@@ -13,6 +13,8 @@
 //! clients = ["*"]                 # client names allowed to call; "*" = any client/<name>
 //! step_deadline_seconds = 120     # how long a step retries an unreachable agent
 //! max_in_flight = 16              # associations running at once
+//! database = "crossbind-coordinator.db"  # SQLite file, relative to this file's folder
+//! drift_interval_seconds = 0      # 0: check drift on demand only
 //! [tls]
 //! cert = "pki/coordinator.pem"
 //! key = "pki/coordinator.key"
@@ -25,14 +27,21 @@
 //! endpoint = "10.0.1.7:7445"
 //! ```
 //!
+//! # Durability
+//!
+//! Associations, their steps, every attempt and every event are stored in SQLite (schema in
+//! `migrations/`, behind the `store::Backend` trait). On start the coordinator resumes every
+//! unfinished association; each step reads the cloud before it changes anything, so a step
+//! cut off after its cloud call but before its record is safe to run again. Changes made in
+//! an account are appended to an audit table (who asked, what, in which account).
+//!
 //! # Limitations
 //!
-//! - Associations live in memory: a restarted coordinator forgets them, and one that is
-//!   killed mid-step does not resume it (the agents' steps are idempotent, so running the
-//!   association again converges). Durable storage is the next piece of work.
-//! - There is no plan (dry run), cancel, retry, dissociate or drift verb yet; the agents
-//!   already support dry runs and revocation.
-//! - Client authorization is all-or-nothing per client name; there is no audit log yet.
+//! - One coordinator per database: SQLite is not shared between replicas (a PostgreSQL
+//!   backend would implement `store::Backend`).
+//! - Client authorization is all-or-nothing per client name.
+//! - Cloud RequestIds are recorded for failed attempts only (agents quote them in their
+//!   error messages); successful answers do not carry them yet.
 
 use std::future::Future;
 
@@ -77,12 +86,16 @@ pub async fn serve(
         config.providers.clone(),
         config.consumers.clone(),
     );
-    let engine = workflow::Engine::new(
-        store::Store::default(),
-        agents,
-        config.max_in_flight,
-        config.step_deadline,
-    );
+    let backend = store::sqlite::Sqlite::open(&config.database)?;
+    let records = store::Records::open(std::sync::Arc::new(backend))?;
+    let engine = workflow::Engine::new(records, agents, config.max_in_flight, config.step_deadline);
+    let resumed = engine.resume_all();
+    if resumed > 0 {
+        info!(resumed, "resumed unfinished associations");
+    }
+    if let Some(interval) = config.drift_interval {
+        engine.spawn_drift_checks(interval);
+    }
     let clients = config.clients.clone();
     let interceptor = crossbind_tls::server::require_peer(&config.trust_domain, move |role| {
         matches!(role, PeerRole::Client(name)

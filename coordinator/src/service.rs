@@ -4,9 +4,10 @@
 use std::pin::Pin;
 
 use crossbind_proto::{
-    Association, AssociationEvent, CreateAssociationRequest, GetAssociationRequest,
-    ListAssociationsRequest, ListAssociationsResponse, WatchAssociationRequest,
-    coordinator_server::Coordinator,
+    Association, AssociationEvent, CancelAssociationRequest, CheckDriftRequest,
+    CreateAssociationRequest, DissociateAssociationRequest, DriftReport, GetAssociationRequest,
+    ListAssociationsRequest, ListAssociationsResponse, Plan, RetryAssociationRequest,
+    WatchAssociationRequest, coordinator_server::Coordinator,
 };
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
@@ -31,13 +32,24 @@ impl CoordinatorService {
     }
 }
 
+/// The calling client's identity, as its certificate names it.
+fn caller<T>(request: &Request<T>) -> String {
+    crossbind_tls::server::peer_identity(request)
+        .map(|id| id.uri())
+        .unwrap_or_else(|| "unknown client".to_string())
+}
+
 #[tonic::async_trait]
 impl Coordinator for CoordinatorService {
     async fn create_association(
         &self,
         request: Request<CreateAssociationRequest>,
     ) -> Result<Response<Association>, Status> {
-        let association = self.engine.start(request.into_inner()).map_err(to_status)?;
+        let client = caller(&request);
+        let association = self
+            .engine
+            .create(request.into_inner(), &client)
+            .map_err(to_status)?;
         Ok(Response::new(association))
     }
 
@@ -47,7 +59,7 @@ impl Coordinator for CoordinatorService {
     ) -> Result<Response<Association>, Status> {
         let id = request.into_inner().id;
         self.engine
-            .store()
+            .records()
             .get(&id)
             .map(Response::new)
             .ok_or_else(|| to_status(RequestError::NotFound(id)))
@@ -58,7 +70,7 @@ impl Coordinator for CoordinatorService {
         _request: Request<ListAssociationsRequest>,
     ) -> Result<Response<ListAssociationsResponse>, Status> {
         Ok(Response::new(ListAssociationsResponse {
-            associations: self.engine.store().list(),
+            associations: self.engine.records().list(),
         }))
     }
 
@@ -69,8 +81,8 @@ impl Coordinator for CoordinatorService {
         request: Request<WatchAssociationRequest>,
     ) -> Result<Response<Self::WatchAssociationStream>, Status> {
         let id = request.into_inner().id;
-        let store = self.engine.store().clone();
-        let mut changes = store
+        let records = self.engine.records().clone();
+        let mut changes = records
             .subscribe(&id)
             .ok_or_else(|| to_status(RequestError::NotFound(id.clone())))?;
         let (tx, rx) = tokio::sync::mpsc::channel(64);
@@ -80,7 +92,7 @@ impl Coordinator for CoordinatorService {
                 let mut sent = 0u64;
                 loop {
                     changes.borrow_and_update();
-                    let Some((events, finished)) = store.events_after(&id, sent) else {
+                    let Some((events, finished)) = records.events_after(&id, sent) else {
                         return;
                     };
                     for event in events {
@@ -100,6 +112,66 @@ impl Coordinator for CoordinatorService {
         let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
         Ok(Response::new(Box::pin(stream)))
     }
+
+    async fn plan_association(
+        &self,
+        request: Request<CreateAssociationRequest>,
+    ) -> Result<Response<Plan>, Status> {
+        let plan = self
+            .engine
+            .plan(request.into_inner())
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(plan))
+    }
+
+    async fn cancel_association(
+        &self,
+        request: Request<CancelAssociationRequest>,
+    ) -> Result<Response<Association>, Status> {
+        let client = caller(&request);
+        let id = request.into_inner().id;
+        self.engine
+            .cancel(&id, &client)
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn retry_association(
+        &self,
+        request: Request<RetryAssociationRequest>,
+    ) -> Result<Response<Association>, Status> {
+        let client = caller(&request);
+        let id = request.into_inner().id;
+        self.engine
+            .retry(&id, &client)
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn dissociate_association(
+        &self,
+        request: Request<DissociateAssociationRequest>,
+    ) -> Result<Response<Association>, Status> {
+        let client = caller(&request);
+        let id = request.into_inner().id;
+        self.engine
+            .dissociate(&id, &client)
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn check_drift(
+        &self,
+        request: Request<CheckDriftRequest>,
+    ) -> Result<Response<DriftReport>, Status> {
+        let id = request.into_inner().id;
+        self.engine
+            .check_drift(&id)
+            .await
+            .map(Response::new)
+            .map_err(to_status)
+    }
 }
 
 /// The one mapping from request errors to gRPC statuses.
@@ -110,6 +182,16 @@ pub fn to_status(error: RequestError) -> Status {
         RequestError::NotFound(id) => Status::not_found(format!(
             "association {id} not found: list them with `crossbind list`"
         )),
+        RequestError::AlreadyExists(message) => Status::already_exists(message),
+        RequestError::Unavailable(message) => {
+            tracing::warn!("refusing a request: {message}");
+            Status::unavailable("the coordinator cannot store records right now; retry later")
+        }
+        RequestError::Agent {
+            step,
+            code,
+            message,
+        } => Status::new(code, format!("{step}: {message}")),
     }
 }
 
@@ -124,25 +206,38 @@ mod tests {
             (
                 RequestError::InvalidArgument("cluster_id: empty".into()),
                 Code::InvalidArgument,
+                "cluster_id: empty",
             ),
             (
                 RequestError::FailedPrecondition("no agent".into()),
                 Code::FailedPrecondition,
+                "no agent",
             ),
-            (RequestError::NotFound("x".into()), Code::NotFound),
+            (RequestError::NotFound("x1".into()), Code::NotFound, "x1"),
+            (
+                RequestError::AlreadyExists("held by a1".into()),
+                Code::AlreadyExists,
+                "held by a1",
+            ),
+            (
+                RequestError::Unavailable("disk full at /secret/path".into()),
+                Code::Unavailable,
+                "retry later",
+            ),
+            (
+                RequestError::from_agent("trust", &Status::unavailable("throttled")),
+                Code::Unavailable,
+                "trust: throttled",
+            ),
         ];
-        for (error, code) in cases {
-            let text = error.to_string();
+        for (error, code, text) in cases {
             let status = to_status(error);
             assert_eq!(status.code(), code);
-            assert!(
-                status.message().contains(
-                    text.trim_start_matches("association ")
-                        .split(' ')
-                        .next()
-                        .unwrap()
-                )
-            );
+            assert!(status.message().contains(text), "{}", status.message());
         }
+        let status = to_status(RequestError::Unavailable(
+            "disk full at /secret/path".into(),
+        ));
+        assert!(!status.message().contains("/secret/path"));
     }
 }

@@ -2,29 +2,48 @@
 //! the provider account, then register the cluster in every environment of the workspace.
 //!
 //! Nothing is changed in either account until both preflights have passed. Independent
-//! steps (the two identities, the two preflights, the environments) run concurrently. Each
+//! steps (the two identities, the two preflights, the environments) run concurrently. Every
 //! agent call is idempotent on the agent's side (it reads the cloud before it writes), so a
-//! step may be repeated safely; an agent that is unreachable is retried with backoff until
-//! the step's deadline. Every wait and every outcome is an event.
+//! step cut off by a crash is simply run again: on start the coordinator resumes every
+//! unfinished association, skipping the steps whose results are already recorded.
+//!
+//! Failures are classified once ([`support::retryable`]): an unavailable agent, or one that
+//! reports the cloud throttling or failing transiently, is retried with backoff and jitter
+//! until the step's deadline, each wait an event; anything else stops the association as
+//! `FAILED` with the agent's reason. A cancel stops it at the next step boundary.
+//!
+//! The reverse saga (dissociation) lives in `reverse`, the read-only plan and drift check
+//! in `inspect`.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use crossbind_aliyun::ids::{AccountUid, ClusterId, RoleName, WorkspaceId};
 use crossbind_proto::{
-    Association, AssociationState, CheckClusterRequest, CheckWorkspaceRequest, ClusterCheck,
+    Association, AssociationState, CheckClusterRequest, CheckWorkspaceRequest,
     CreateAssociationRequest, Environment, EventKind, Failure, GetIdentityRequest,
-    GrantTrustRequest, Identity, IneligibilityReason, RegisterClusterRequest, RegisteredResource,
-    Step, StepState, WorkspaceCheck,
+    GrantTrustRequest, RegisterClusterRequest, RegisteredResource, Step, StepState,
 };
 use tokio::sync::Semaphore;
-use tonic::{Code, Status};
+use tonic::Status;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::{
     agents::Agents,
     error::RequestError,
-    store::{self, NewEvent, Store},
+    store::{self, Attempt, AuditEntry, NewEvent, Records},
 };
+
+mod inspect;
+mod reverse;
+mod support;
+
+use support::*;
+pub use support::{code_name, default_resource_name};
 
 /// The role name used when a request leaves it empty (the documented example name).
 pub const DEFAULT_ROLE_NAME: &str = "EMRRole";
@@ -45,9 +64,15 @@ pub mod steps {
     pub const REGISTER_DEV: &str = "register.dev";
     /// Compute resource of the production environment.
     pub const REGISTER_PROD: &str = "register.prod";
+    /// Dissociation: compute resource of the development environment.
+    pub const UNREGISTER_DEV: &str = "unregister.dev";
+    /// Dissociation: compute resource of the production environment.
+    pub const UNREGISTER_PROD: &str = "unregister.prod";
+    /// Dissociation: the consumer's principal (and the role crossbind created).
+    pub const REVOKE: &str = "revoke";
 
-    /// Every step, in order.
-    pub const ALL: [&str; 7] = [
+    /// Every step of an association, in order.
+    pub const FORWARD: [&str; 7] = [
         IDENTIFY_PROVIDER,
         IDENTIFY_CONSUMER,
         PREFLIGHT_CLUSTER,
@@ -56,15 +81,20 @@ pub mod steps {
         REGISTER_DEV,
         REGISTER_PROD,
     ];
+
+    /// Every step of a dissociation, in order.
+    pub const REVERSE: [&str; 3] = [UNREGISTER_DEV, UNREGISTER_PROD, REVOKE];
 }
 
 /// Runs associations.
 #[derive(Clone, Debug)]
 pub struct Engine {
-    store: Store,
+    records: Records,
     agents: Agents,
     slots: Arc<Semaphore>,
     step_deadline: Duration,
+    /// Associations with a task driving them right now, so that none is driven twice.
+    active: Arc<Mutex<HashSet<String>>>,
 }
 
 /// A validated association request.
@@ -78,92 +108,314 @@ struct Spec {
     resource_name: String,
 }
 
+/// Why a run stopped early.
+enum Stop {
+    Failed(Failure),
+    Cancelled,
+}
+
+impl From<Failure> for Stop {
+    fn from(failure: Failure) -> Self {
+        Stop::Failed(failure)
+    }
+}
+
+/// Which saga a task drives.
+#[derive(Clone, Copy, Debug)]
+enum Saga {
+    Forward,
+    Reverse,
+}
+
 // === impl Engine ===
 
 impl Engine {
     /// An engine that runs at most `max_in_flight` associations at once.
     pub fn new(
-        store: Store,
+        records: Records,
         agents: Agents,
         max_in_flight: usize,
         step_deadline: Duration,
     ) -> Self {
         Self {
-            store,
+            records,
             agents,
             slots: Arc::new(Semaphore::new(max_in_flight)),
             step_deadline,
+            active: Arc::default(),
         }
     }
 
-    /// The store the engine writes to.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The records the engine writes to.
+    pub fn records(&self) -> &Records {
+        &self.records
     }
 
-    /// Validates the request, records the association and starts it in the background.
-    pub fn start(&self, request: CreateAssociationRequest) -> Result<Association, RequestError> {
+    /// Carries on every association a previous coordinator left unfinished.
+    pub fn resume_all(&self) -> usize {
+        let mut resumed = 0;
+        for association in self.records.list() {
+            let saga = match association.state() {
+                AssociationState::Pending | AssociationState::Running => Saga::Forward,
+                AssociationState::Dissociating => Saga::Reverse,
+                _ => continue,
+            };
+            info!(association.id = %association.id, ?saga, "resuming an unfinished association");
+            self.spawn(association.id, saga);
+            resumed += 1;
+        }
+        resumed
+    }
+
+    /// Validates the request and starts (or finds) its association.
+    ///
+    /// A repeat with the same idempotency key returns the association it created. A request
+    /// for a cluster and workspace that an association already holds, with the same
+    /// parameters, applies that association again (each step reads the cloud first, so
+    /// nothing changes unless something drifted); with different parameters it is refused.
+    pub fn create(
+        &self,
+        request: CreateAssociationRequest,
+        client: &str,
+    ) -> Result<Association, RequestError> {
         let spec = Spec::parse(&request)?;
         self.agents
             .check_configured(&spec.provider, &spec.consumer)?;
+        let normalized = spec.request(request.idempotency_key.trim());
+        let idempotency_key = Some(normalized.idempotency_key.clone()).filter(|k| !k.is_empty());
+
+        if let Some(key) = &idempotency_key
+            && let Some(existing) = self.records.by_idempotency_key(key)
+        {
+            if same_parameters(existing.request.as_ref(), &normalized) {
+                return Ok(existing);
+            }
+            return Err(RequestError::AlreadyExists(format!(
+                "idempotency key {key:?} was used for association {} with other parameters: use a new key",
+                existing.id
+            )));
+        }
+        let business_key = spec.business_key();
+        if let Some(existing) = self.records.by_business_key(&business_key) {
+            if !same_parameters(existing.request.as_ref(), &normalized) {
+                return Err(RequestError::AlreadyExists(format!(
+                    "association {} already holds cluster {} of account {} for workspace {} of account {} \
+                     with other parameters (role or compute resource name): use the same parameters, \
+                     or dissociate it first",
+                    existing.id, spec.cluster, spec.provider, spec.workspace, spec.consumer
+                )));
+            }
+            return match existing.state() {
+                AssociationState::Dissociating => Err(RequestError::FailedPrecondition(format!(
+                    "association {} is being dissociated: wait for it to finish, then create again",
+                    existing.id
+                ))),
+                state if store::is_at_rest(state) => {
+                    let again = self.reset_for_rerun(&existing.id, client, "applied again");
+                    self.spawn(existing.id.clone(), Saga::Forward);
+                    Ok(again.unwrap_or(existing))
+                }
+                _ => Ok(existing),
+            };
+        }
 
         let id = uuid::Uuid::new_v4().to_string();
         let now = store::now();
         let association = Association {
             id: id.clone(),
-            request: Some(CreateAssociationRequest {
-                role_name: spec.role.to_string(),
-                compute_resource_name: spec.resource_name.clone(),
-                ..request
-            }),
+            request: Some(normalized),
             state: AssociationState::Pending as i32,
-            steps: steps::ALL
+            steps: steps::FORWARD
                 .iter()
-                .map(|name| Step {
-                    name: (*name).to_string(),
-                    state: StepState::Pending as i32,
-                    message: String::new(),
-                })
+                .map(|name| pending_step(name))
                 .collect(),
             created_at: now.clone(),
             updated_at: now,
+            requested_by: client.to_string(),
             ..Default::default()
         };
-        self.store.insert(association.clone());
+        self.records
+            .insert(association.clone(), business_key, idempotency_key)
+            .map_err(|e| RequestError::Unavailable(crate::error::chain(&e)))?;
         info!(association.id = %id, provider = %spec.provider, consumer = %spec.consumer,
-            cluster = %spec.cluster, workspace = %spec.workspace, "association created");
-
-        let engine = self.clone();
-        let span = info_span!("workflow", association.id = %id);
-        tokio::spawn(async move { engine.run(id, spec).await }.instrument(span));
+            cluster = %spec.cluster, workspace = %spec.workspace, client, "association created");
+        self.spawn(id, Saga::Forward);
         Ok(association)
     }
 
-    async fn run(self, id: String, spec: Spec) {
+    /// Asks a pending or running association to stop at the next step boundary.
+    pub fn cancel(&self, id: &str, client: &str) -> Result<Association, RequestError> {
+        let association = self.get(id)?;
+        match association.state() {
+            AssociationState::Pending | AssociationState::Running => {}
+            state => {
+                return Err(RequestError::FailedPrecondition(format!(
+                    "association {id} is {} and has nothing to cancel",
+                    state_word(state)
+                )));
+            }
+        }
+        let updated = self
+            .records
+            .update(id, |a| a.cancel_requested = true)
+            .unwrap_or(association);
+        self.event(
+            id,
+            EventKind::Info,
+            "",
+            format!("cancel requested by {client}; stopping at the next step boundary"),
+        );
+        Ok(updated)
+    }
+
+    /// Re-drives a failed or cancelled association (or dissociation) from its first
+    /// unfinished step.
+    pub fn retry(&self, id: &str, client: &str) -> Result<Association, RequestError> {
+        let association = self.get(id)?;
+        if !matches!(
+            association.state(),
+            AssociationState::Failed | AssociationState::Cancelled
+        ) {
+            return Err(RequestError::FailedPrecondition(format!(
+                "association {id} is {}: only a failed or cancelled association can be retried",
+                state_word(association.state())
+            )));
+        }
+        let reverse = is_reverse(&association);
+        let updated = self
+            .records
+            .update(id, |a| {
+                a.failure = None;
+                a.cancel_requested = false;
+                a.set_state(if reverse {
+                    AssociationState::Dissociating
+                } else {
+                    AssociationState::Pending
+                });
+                for step in &mut a.steps {
+                    if matches!(step.state(), StepState::Failed | StepState::Running) {
+                        step.set_state(StepState::Pending);
+                    }
+                }
+            })
+            .unwrap_or(association);
+        self.event(
+            id,
+            EventKind::Info,
+            "",
+            format!("retry requested by {client}"),
+        );
+        self.spawn(
+            id.to_string(),
+            if reverse {
+                Saga::Reverse
+            } else {
+                Saga::Forward
+            },
+        );
+        Ok(updated)
+    }
+
+    fn get(&self, id: &str) -> Result<Association, RequestError> {
+        self.records
+            .get(id)
+            .ok_or_else(|| RequestError::NotFound(id.to_string()))
+    }
+
+    /// Marks every step pending again so that a finished association runs once more.
+    fn reset_for_rerun(&self, id: &str, client: &str, why: &str) -> Option<Association> {
+        let updated = self.records.update(id, |a| {
+            a.failure = None;
+            a.cancel_requested = false;
+            a.set_state(AssociationState::Pending);
+            a.steps = steps::FORWARD
+                .iter()
+                .map(|name| pending_step(name))
+                .collect();
+        });
+        self.event(
+            id,
+            EventKind::Info,
+            "",
+            format!("{why} at the request of {client}"),
+        );
+        updated
+    }
+
+    fn spawn(&self, id: String, saga: Saga) {
+        {
+            let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+            if !active.insert(id.clone()) {
+                return;
+            }
+        }
+        let engine = self.clone();
+        let span = info_span!("workflow", association.id = %id, saga = ?saga);
+        tokio::spawn(
+            async move {
+                engine.run(&id, saga).await;
+                engine
+                    .active
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&id);
+            }
+            .instrument(span),
+        );
+    }
+
+    async fn run(&self, id: &str, saga: Saga) {
         let Ok(_slot) = self.slots.clone().acquire_owned().await else {
             return;
         };
-        self.store
-            .update(&id, |a| a.set_state(AssociationState::Running));
-        let outcome = self.drive(&id, &spec).await;
-        let (state, message) = match outcome {
-            Ok(()) => (
-                AssociationState::Succeeded,
-                "association succeeded".to_string(),
-            ),
-            Err(failure) => {
-                let message = format!(
-                    "association failed at {}: {}",
-                    failure.step, failure.message
-                );
-                self.store.update(&id, |a| a.failure = Some(failure));
-                (AssociationState::Failed, message)
+        let Some(association) = self.records.get(id) else {
+            return;
+        };
+        let spec = match association.request.as_ref().map(Spec::parse) {
+            Some(Ok(spec)) => spec,
+            _ => {
+                warn!("stored request does not parse; leaving the association as it is");
+                return;
             }
         };
-        self.store.update(&id, |a| a.set_state(state));
-        info!(state = state.as_str_name(), "{message}");
-        self.store.emit(
-            &id,
+        let outcome = match saga {
+            Saga::Forward => {
+                self.records
+                    .update(id, |a| a.set_state(AssociationState::Running));
+                self.drive(id, &spec).await
+            }
+            Saga::Reverse => self.dissociate_steps(id, &spec).await,
+        };
+        let (state, message, failure) = match (saga, outcome) {
+            (Saga::Forward, Ok(())) => (
+                AssociationState::Succeeded,
+                "association succeeded".to_string(),
+                None,
+            ),
+            (Saga::Reverse, Ok(())) => (
+                AssociationState::Dissociated,
+                "dissociation finished: everything the association set up is gone".to_string(),
+                None,
+            ),
+            (_, Err(Stop::Cancelled)) => (
+                AssociationState::Cancelled,
+                "cancelled at a step boundary; retry carries on from there".to_string(),
+                None,
+            ),
+            (_, Err(Stop::Failed(failure))) => (
+                AssociationState::Failed,
+                format!("failed at {}: {}", failure.step, failure.message),
+                Some(failure),
+            ),
+        };
+        info!(state = state_word(state), "{message}");
+        self.records.change_and_emit(
+            id,
+            |a| {
+                a.set_state(state);
+                a.failure = failure;
+                a.cancel_requested = false;
+            },
             NewEvent {
                 kind: EventKind::AssociationFinished,
                 step: "",
@@ -172,7 +424,15 @@ impl Engine {
         );
     }
 
-    async fn drive(&self, id: &str, spec: &Spec) -> Result<(), Failure> {
+    /// Stops with `Cancelled` when a cancel was asked for.
+    fn checkpoint(&self, id: &str) -> Result<(), Stop> {
+        match self.records.get(id) {
+            Some(a) if a.cancel_requested => Err(Stop::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    async fn drive(&self, id: &str, spec: &Spec) -> Result<(), Stop> {
         let provider = self
             .agents
             .provider(&spec.provider)
@@ -183,49 +443,79 @@ impl Engine {
             .consumer(&spec.consumer)
             .await
             .map_err(|e| setup_failure(steps::IDENTIFY_CONSUMER, e))?;
+        let done = self.records.get(id).unwrap_or_default();
 
         // 1. Both identities, concurrently.
+        self.checkpoint(id)?;
         let (provider_identity, consumer_identity) = join_steps(
-            self.step(id, steps::IDENTIFY_PROVIDER, describe_identity, || {
-                let mut client = provider.clone();
-                async move { client.get_identity(GetIdentityRequest {}).await }
-            }),
-            self.step(id, steps::IDENTIFY_CONSUMER, describe_identity, || {
-                let mut client = consumer.clone();
-                async move { client.get_identity(GetIdentityRequest {}).await }
-            }),
+            self.reuse_or_step(
+                id,
+                steps::IDENTIFY_PROVIDER,
+                done.provider.clone(),
+                describe_identity,
+                || {
+                    let mut client = provider.clone();
+                    async move { client.get_identity(GetIdentityRequest {}).await }
+                },
+            ),
+            self.reuse_or_step(
+                id,
+                steps::IDENTIFY_CONSUMER,
+                done.consumer.clone(),
+                describe_identity,
+                || {
+                    let mut client = consumer.clone();
+                    async move { client.get_identity(GetIdentityRequest {}).await }
+                },
+            ),
         )
         .await?;
         check_account(steps::IDENTIFY_PROVIDER, &provider_identity, &spec.provider)?;
         check_account(steps::IDENTIFY_CONSUMER, &consumer_identity, &spec.consumer)?;
-        self.store.update(id, |a| {
+        self.records.update(id, |a| {
             a.provider = Some(provider_identity.clone());
             a.consumer = Some(consumer_identity.clone());
         });
 
         // 2. Both preflights, concurrently. The trusted UID is the consumer agent's
         //    authenticated identity, never free text from the request.
+        self.checkpoint(id)?;
         let (cluster, workspace) = join_steps(
-            self.step(id, steps::PREFLIGHT_CLUSTER, describe_cluster, || {
-                let mut client = provider.clone();
-                let request = CheckClusterRequest {
-                    cluster_id: spec.cluster.to_string(),
-                    consumer_account_uid: consumer_identity.account_uid.clone(),
-                    role_name: spec.role.to_string(),
-                };
-                async move { client.check_cluster(request).await }
-            }),
-            self.step(id, steps::PREFLIGHT_WORKSPACE, describe_workspace, || {
-                let mut client = consumer.clone();
-                let request = CheckWorkspaceRequest {
-                    workspace_id: spec.workspace.to_string(),
-                    provider_account_uid: provider_identity.account_uid.clone(),
-                };
-                async move { client.check_workspace(request).await }
-            }),
+            self.reuse_or_step(
+                id,
+                steps::PREFLIGHT_CLUSTER,
+                done.cluster.clone(),
+                describe_cluster,
+                || {
+                    let mut client = provider.clone();
+                    let request = CheckClusterRequest {
+                        cluster_id: spec.cluster.to_string(),
+                        consumer_account_uid: consumer_identity.account_uid.clone(),
+                        role_name: spec.role.to_string(),
+                    };
+                    async move { client.check_cluster(request).await }
+                },
+            ),
+            self.reuse_or_step(
+                id,
+                steps::PREFLIGHT_WORKSPACE,
+                done.workspace.clone(),
+                describe_workspace,
+                || {
+                    let mut client = consumer.clone();
+                    let request = CheckWorkspaceRequest {
+                        workspace_id: spec.workspace.to_string(),
+                        provider_account_uid: provider_identity.account_uid.clone(),
+                    };
+                    async move { client.check_workspace(request).await }
+                },
+            ),
         )
         .await?;
-        self.store.update(id, |a| a.cluster = Some(cluster.clone()));
+        self.records.update(id, |a| {
+            a.cluster = Some(cluster.clone());
+            a.workspace = Some(workspace.clone());
+        });
         if !cluster.eligible || !cluster.reasons.is_empty() {
             let failure = ineligible(&cluster);
             self.set_step(
@@ -240,29 +530,48 @@ impl Engine {
                 steps::PREFLIGHT_CLUSTER,
                 failure.message.clone(),
             );
-            return Err(failure);
+            return Err(failure.into());
         }
 
         // 3. Trust in the provider account.
-        let grant = self
-            .step(id, steps::TRUST, describe_grant, || {
-                let mut client = provider.clone();
-                let request = GrantTrustRequest {
-                    consumer_account_uid: consumer_identity.account_uid.clone(),
-                    role_name: spec.role.to_string(),
-                    cluster_id: spec.cluster.to_string(),
-                    dry_run: false,
-                };
-                async move { client.grant_trust(request).await }
-            })
-            .await?;
-        self.store.update(id, |a| {
-            a.role_arn = grant.role_arn.clone();
-            a.trust_policy = grant.trust_policy.clone();
-            a.role_created = grant.role_created;
-        });
+        self.checkpoint(id)?;
+        let recorded_trust = (step_done(&done, steps::TRUST) && !done.role_arn.is_empty())
+            .then(|| (done.role_arn.clone(), spec.role.to_string()));
+        let role_name = match recorded_trust {
+            Some((_, role)) => role,
+            None => {
+                let grant = self
+                    .step(id, steps::TRUST, describe_grant, || {
+                        let mut client = provider.clone();
+                        let request = GrantTrustRequest {
+                            consumer_account_uid: consumer_identity.account_uid.clone(),
+                            role_name: spec.role.to_string(),
+                            cluster_id: spec.cluster.to_string(),
+                            dry_run: false,
+                        };
+                        async move { client.grant_trust(request).await }
+                    })
+                    .await?;
+                for change in &grant.changes {
+                    self.audit(
+                        id,
+                        &provider_identity.account_uid,
+                        &change.action,
+                        &change.description,
+                    );
+                }
+                self.records.update(id, |a| {
+                    a.role_arn = grant.role_arn.clone();
+                    a.trust_policy = grant.trust_policy.clone();
+                    // Remember that crossbind created the role even when a later run found it.
+                    a.role_created |= grant.role_created;
+                });
+                grant.role_name
+            }
+        };
 
-        // 4. Registration, one environment at a time in parallel.
+        // 4. Registration, every environment in parallel.
+        self.checkpoint(id)?;
         let environments: Vec<Environment> = workspace.environments().collect();
         if !environments.contains(&Environment::Dev) {
             let message = "the workspace is in basic mode: it has no development environment";
@@ -274,51 +583,95 @@ impl Engine {
                 message.to_string(),
             );
         }
-        let registrations = environments.iter().map(|&environment| {
-            let step = register_step(environment);
+        let pending: Vec<Environment> = environments
+            .into_iter()
+            .filter(|&env| {
+                !(step_done(&done, register_step(env))
+                    && done.resources.iter().any(|r| r.environment() == env))
+            })
+            .collect();
+        let registrations = pending.iter().map(|&environment| {
             let consumer = consumer.clone();
             let request = RegisterClusterRequest {
                 workspace_id: spec.workspace.to_string(),
                 environment: environment as i32,
                 provider_account_uid: provider_identity.account_uid.clone(),
-                role_name: grant.role_name.clone(),
+                role_name: role_name.clone(),
                 cluster_id: cluster.cluster_id.clone(),
                 region: cluster.region.clone(),
                 compute_resource_name: spec.resource_name.clone(),
                 dry_run: false,
             };
-            self.step(id, step, describe_registration, move || {
-                let mut client = consumer.clone();
-                let request = request.clone();
-                async move { client.register_cluster(request).await }
-            })
+            self.step(
+                id,
+                register_step(environment),
+                describe_registration,
+                move || {
+                    let mut client = consumer.clone();
+                    let request = request.clone();
+                    async move { client.register_cluster(request).await }
+                },
+            )
         });
         let results = futures::future::join_all(registrations).await;
         let mut first_failure = None;
         for result in results {
             match result {
-                Ok(registered) => self.store.update(id, |a| {
-                    a.resources.push(RegisteredResource {
-                        environment: registered.environment,
-                        compute_resource_id: registered.compute_resource_id.clone(),
-                        compute_resource_name: registered.compute_resource_name.clone(),
-                        created: registered.created,
+                Ok(registered) => {
+                    if registered.created {
+                        self.audit(
+                            id,
+                            &consumer_identity.account_uid,
+                            "CreateComputeResource",
+                            &describe_registration(&registered),
+                        );
+                    }
+                    self.records.update(id, |a| {
+                        a.resources
+                            .retain(|r| r.environment != registered.environment);
+                        a.resources.push(RegisteredResource {
+                            environment: registered.environment,
+                            compute_resource_id: registered.compute_resource_id.clone(),
+                            compute_resource_name: registered.compute_resource_name.clone(),
+                            created: registered.created,
+                        });
+                        a.resources.sort_by_key(|r| r.environment);
                     });
-                    a.resources.sort_by_key(|r| r.environment);
-                }),
+                }
                 Err(failure) => {
                     first_failure.get_or_insert(failure);
                 }
             }
         }
         match first_failure {
-            Some(failure) => Err(failure),
+            Some(failure) => Err(failure.into()),
             None => Ok(()),
         }
     }
 
-    /// Runs one step: marks it running, calls the agent (retrying while it is unavailable,
-    /// up to the step deadline) and records the outcome.
+    /// Returns the recorded result of a step that already succeeded, or runs it.
+    async fn reuse_or_step<T, F, Fut>(
+        &self,
+        id: &str,
+        name: &'static str,
+        recorded: Option<T>,
+        describe: fn(&T) -> String,
+        call: F,
+    ) -> Result<T, Failure>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        if let Some(value) = recorded
+            && self.records.get(id).is_some_and(|a| step_done(&a, name))
+        {
+            return Ok(value);
+        }
+        self.step(id, name, describe, call).await
+    }
+
+    /// Runs one step: marks it running, calls the agent (retrying while the failure is
+    /// transient, up to the step deadline) and records every attempt and the outcome.
     async fn step<T, F, Fut>(
         &self,
         id: &str,
@@ -336,10 +689,12 @@ impl Engine {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let started_at = store::now();
             let status = match call().await {
                 Ok(response) => {
                     let value = response.into_inner();
                     let message = describe(&value);
+                    self.attempt(id, name, attempt, started_at, "ok", None);
                     info!(step.name = name, "{message}");
                     self.set_step(id, name, StepState::Succeeded, &message);
                     self.event(id, EventKind::StepSucceeded, name, message);
@@ -349,16 +704,19 @@ impl Engine {
             };
             let delay = backoff(attempt);
             if retryable(&status) && tokio::time::Instant::now() + delay < deadline {
+                self.attempt(id, name, attempt, started_at, "retry", Some(&status));
                 let message = format!(
-                    "{name}: agent unavailable ({}), retrying in {:.1}s (attempt {attempt})",
+                    "{} ({}); retrying in {:.1}s (attempt {attempt})",
                     status.message(),
+                    code_name(status.code()),
                     delay.as_secs_f64()
                 );
                 warn!(step.name = name, attempt, "{message}");
-                self.event(id, EventKind::Info, name, message);
+                self.event(id, EventKind::StepRetrying, name, message);
                 tokio::time::sleep(delay).await;
                 continue;
             }
+            self.attempt(id, name, attempt, started_at, "failed", Some(&status));
             let failure = step_failure(name, &status);
             self.set_step(id, name, StepState::Failed, &failure.message);
             self.event(id, EventKind::StepFailed, name, failure.message.clone());
@@ -366,17 +724,61 @@ impl Engine {
         }
     }
 
-    fn set_step(&self, id: &str, name: &str, state: StepState, message: &str) {
-        self.store.update(id, |a| {
-            if let Some(step) = a.steps.iter_mut().find(|s| s.name == name) {
-                step.set_state(state);
-                step.message = message.to_string();
-            }
+    fn attempt(
+        &self,
+        id: &str,
+        step: &str,
+        attempt: u32,
+        started_at: String,
+        outcome: &str,
+        status: Option<&Status>,
+    ) {
+        self.records.record_attempt(&Attempt {
+            association_id: id.to_string(),
+            step: step.to_string(),
+            attempt,
+            started_at,
+            finished_at: store::now(),
+            outcome: outcome.to_string(),
+            code: status.map(|s| code_name(s.code()).to_string()),
+            message: status.map(|s| s.message().to_string()),
+            request_ids: status.map(|s| request_ids(s.message())).unwrap_or_default(),
         });
     }
 
+    fn audit(&self, id: &str, account: &str, action: &str, detail: &str) {
+        let client = self
+            .records
+            .get(id)
+            .map(|a| a.requested_by)
+            .unwrap_or_default();
+        self.records.audit(&AuditEntry {
+            time: store::now(),
+            client,
+            association_id: id.to_string(),
+            account_uid: account.to_string(),
+            action: action.to_string(),
+            detail: detail.to_string(),
+        });
+    }
+
+    fn set_step(&self, id: &str, name: &str, state: StepState, message: &str) {
+        self.records
+            .update(id, |a| match a.steps.iter_mut().find(|s| s.name == name) {
+                Some(step) => {
+                    step.set_state(state);
+                    step.message = message.to_string();
+                }
+                None => a.steps.push(Step {
+                    name: name.to_string(),
+                    state: state as i32,
+                    message: message.to_string(),
+                }),
+            });
+    }
+
     fn event(&self, id: &str, kind: EventKind, step: &str, message: String) {
-        self.store.emit(
+        self.records.emit(
             id,
             NewEvent {
                 kind,
@@ -414,6 +816,12 @@ impl Spec {
                 name.to_string()
             }
         };
+        if request.idempotency_key.len() > 256 {
+            return Err(invalid(
+                "idempotency_key",
+                &"must be at most 256 characters",
+            ));
+        }
         Ok(Self {
             provider,
             cluster,
@@ -423,243 +831,102 @@ impl Spec {
             resource_name,
         })
     }
-}
 
-/// The compute resource name used when a request gives none: `crossbind_<cluster id>`,
-/// lower-cased, with `-` turned into `_` (DataWorks allows letters, digits and `_`).
-pub fn default_resource_name(cluster: &ClusterId) -> String {
-    let id: String = cluster
-        .as_str()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("crossbind_{id}")
-}
-
-/// DataWorks' rule for compute resource names: letters, digits and `_`, not starting with
-/// a digit or `_`, at most 255 characters.
-fn check_resource_name(name: &str) -> Result<(), String> {
-    let starts_well = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let chars_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if name.len() > 255 || !starts_well || !chars_ok {
-        return Err(format!(
-            "{name:?} must be 1 to 255 letters, digits or underscores and start with a letter"
-        ));
+    /// The request with every default filled in, as it is stored.
+    fn request(&self, idempotency_key: &str) -> CreateAssociationRequest {
+        CreateAssociationRequest {
+            provider_account_uid: self.provider.to_string(),
+            cluster_id: self.cluster.to_string(),
+            role_name: self.role.to_string(),
+            consumer_account_uid: self.consumer.to_string(),
+            workspace_id: self.workspace.to_string(),
+            compute_resource_name: self.resource_name.clone(),
+            idempotency_key: idempotency_key.to_string(),
+        }
     }
-    Ok(())
-}
 
-fn register_step(environment: Environment) -> &'static str {
-    match environment {
-        Environment::Dev => steps::REGISTER_DEV,
-        _ => steps::REGISTER_PROD,
+    /// One live association per consumer account, workspace, provider account and cluster.
+    fn business_key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.consumer,
+            self.workspace,
+            self.provider,
+            self.cluster.as_str().to_ascii_lowercase()
+        )
     }
 }
 
-/// Awaits two steps together; when both fail, the failures are combined.
-async fn join_steps<A, B>(
-    a: impl Future<Output = Result<A, Failure>>,
-    b: impl Future<Output = Result<B, Failure>>,
-) -> Result<(A, B), Failure> {
-    match tokio::join!(a, b) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        (Err(f), Ok(_)) | (Ok(_), Err(f)) => Err(f),
-        (Err(first), Err(second)) => Err(Failure {
-            step: format!("{}, {}", first.step, second.step),
-            code: first.code,
-            reasons: first.reasons.into_iter().chain(second.reasons).collect(),
-            message: format!("{}; {}", first.message, second.message),
-        }),
-    }
-}
-
-fn retryable(status: &Status) -> bool {
-    matches!(
-        status.code(),
-        Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted | Code::Aborted
-    )
-}
-
-/// Exponential backoff with a deterministic spread: 0.5 s, 1 s, 2 s ... capped at 8 s.
-fn backoff(attempt: u32) -> Duration {
-    let millis = 500u64.saturating_mul(1 << attempt.saturating_sub(1).min(4));
-    Duration::from_millis(millis)
-}
-
-fn check_account(step: &str, identity: &Identity, expected: &AccountUid) -> Result<(), Failure> {
-    if identity.account_uid == expected.as_str() {
-        return Ok(());
-    }
-    Err(Failure {
-        step: step.to_string(),
-        code: Code::FailedPrecondition.description().to_string(),
-        reasons: vec!["ACCOUNT_MISMATCH".to_string()],
-        message: format!(
-            "the agent's credentials belong to account {}, but the association names account {expected}",
-            identity.account_uid
-        ),
+fn same_parameters(
+    stored: Option<&CreateAssociationRequest>,
+    new: &CreateAssociationRequest,
+) -> bool {
+    stored.is_some_and(|old| {
+        old.provider_account_uid == new.provider_account_uid
+            && old.cluster_id.eq_ignore_ascii_case(&new.cluster_id)
+            && old.consumer_account_uid == new.consumer_account_uid
+            && old.workspace_id == new.workspace_id
+            && old.role_name == new.role_name
+            && old.compute_resource_name == new.compute_resource_name
     })
 }
 
-fn ineligible(cluster: &ClusterCheck) -> Failure {
-    let reasons = cluster
-        .reasons()
-        .map(|r| r.as_str_name().to_string())
-        .collect::<Vec<_>>();
-    let reasons = if reasons.is_empty() {
-        vec![IneligibilityReason::Unspecified.as_str_name().to_string()]
-    } else {
-        reasons
-    };
-    Failure {
-        step: steps::PREFLIGHT_CLUSTER.to_string(),
-        code: code_name(Code::FailedPrecondition).to_string(),
-        message: format!(
-            "cluster {} cannot be registered across accounts: {}",
-            cluster.cluster_id,
-            cluster.messages.join("; ")
-        ),
-        reasons,
+fn pending_step(name: &str) -> Step {
+    Step {
+        name: name.to_string(),
+        state: StepState::Pending as i32,
+        message: String::new(),
     }
 }
 
-fn step_failure(step: &str, status: &Status) -> Failure {
-    let reason = match (step, status.code()) {
-        (steps::PREFLIGHT_CLUSTER, Code::NotFound) => "CLUSTER_NOT_FOUND",
-        (steps::PREFLIGHT_WORKSPACE, Code::NotFound) => "WORKSPACE_NOT_FOUND",
-        (_, Code::PermissionDenied) => "PERMISSION_DENIED",
-        (_, Code::Unauthenticated) => "UNAUTHENTICATED",
-        (_, Code::InvalidArgument) => "INVALID_ARGUMENT",
-        (_, Code::Unavailable | Code::DeadlineExceeded) => "AGENT_UNAVAILABLE",
-        (_, Code::FailedPrecondition) => "FAILED_PRECONDITION",
-        _ => "INTERNAL",
-    };
-    Failure {
-        step: step.to_string(),
-        code: code_name(status.code()).to_string(),
-        reasons: vec![reason.to_string()],
-        message: status.message().to_string(),
-    }
-}
-
-fn setup_failure(step: &str, error: RequestError) -> Failure {
-    Failure {
-        step: step.to_string(),
-        code: code_name(Code::FailedPrecondition).to_string(),
-        reasons: vec!["AGENT_NOT_CONFIGURED".to_string()],
-        message: error.to_string(),
-    }
-}
-
-/// The canonical upper-case name of a gRPC code (`FAILED_PRECONDITION`).
-pub fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
-
-fn describe_identity(identity: &Identity) -> String {
-    format!(
-        "account {} ({}, {}) in {}",
-        identity.account_uid, identity.identity_type, identity.arn, identity.region
-    )
-}
-
-fn describe_cluster(cluster: &ClusterCheck) -> String {
-    let verdict = if cluster.eligible && cluster.reasons.is_empty() {
-        "eligible"
-    } else {
-        "not eligible"
-    };
-    format!(
-        "cluster {} ({}, {} {}, metastore {}, {}) is {verdict}",
-        cluster.cluster_id,
-        cluster.cluster_name,
-        cluster.cluster_type,
-        cluster.release_version,
-        cluster.metastore_type,
-        cluster.state
-    )
-}
-
-fn describe_workspace(workspace: &WorkspaceCheck) -> String {
-    let environments: Vec<&str> = workspace
-        .environments()
-        .map(|e| e.dataworks_name())
-        .collect();
-    format!(
-        "workspace {} ({}) is {}, {} mode: environments {}",
-        workspace.workspace_id,
-        workspace.name,
-        workspace.status,
-        match workspace.mode() {
-            crossbind_proto::WorkspaceMode::Standard => "standard",
-            crossbind_proto::WorkspaceMode::Basic => "basic",
-            crossbind_proto::WorkspaceMode::Unspecified => "unknown",
-        },
-        environments.join(" and ")
-    )
-}
-
-fn describe_grant(grant: &crossbind_proto::GrantTrustResponse) -> String {
-    if grant.changes.is_empty() {
-        return format!(
-            "role {} already trusts {}; nothing changed",
-            grant.role_arn, grant.principal
-        );
-    }
-    let changes: Vec<&str> = grant
-        .changes
+fn step_done(association: &Association, name: &str) -> bool {
+    association
+        .steps
         .iter()
-        .map(|c| c.description.as_str())
-        .collect();
-    format!("role {}: {}", grant.role_arn, changes.join("; "))
+        .any(|s| s.name == name && s.state() == StepState::Succeeded)
 }
 
-fn describe_registration(registered: &crossbind_proto::RegisterClusterResponse) -> String {
-    let environment = registered.environment().dataworks_name();
-    let retries = match registered.propagation_retries {
-        0 => String::new(),
-        n => format!(" after waiting {n} time(s) for the new role to take effect"),
-    };
-    if registered.created {
-        format!(
-            "created compute resource {} ({environment}) with id {}{retries}",
-            registered.compute_resource_name, registered.compute_resource_id
-        )
-    } else {
-        format!(
-            "compute resource {} ({environment}) already registered with id {}; nothing changed",
-            registered.compute_resource_name, registered.compute_resource_id
-        )
+/// True when the association's latest saga is a dissociation.
+fn is_reverse(association: &Association) -> bool {
+    association
+        .steps
+        .iter()
+        .any(|s| steps::REVERSE.contains(&s.name.as_str()))
+}
+
+/// `succeeded`, `failed` ... for messages.
+pub fn state_word(state: AssociationState) -> &'static str {
+    match state {
+        AssociationState::Unspecified => "unknown",
+        AssociationState::Pending => "pending",
+        AssociationState::Running => "running",
+        AssociationState::Succeeded => "succeeded",
+        AssociationState::Failed => "failed",
+        AssociationState::Cancelled => "cancelled",
+        AssociationState::Dissociating => "dissociating",
+        AssociationState::Dissociated => "dissociated",
     }
+}
+
+/// Cloud RequestIds quoted in an agent's message (`RequestId <id>`).
+fn request_ids(message: &str) -> Vec<String> {
+    message
+        .match_indices("RequestId")
+        .filter_map(|(at, _)| {
+            let rest = message[at + "RequestId".len()..].trim_start_matches([' ', ':', '=']);
+            let id: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (!id.is_empty()).then_some(id)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossbind_proto::{ClusterCheck, IneligibilityReason};
 
     fn request() -> CreateAssociationRequest {
         CreateAssociationRequest {
@@ -669,6 +936,7 @@ mod tests {
             consumer_account_uid: "1688000000000001".into(),
             workspace_id: "10001".into(),
             compute_resource_name: String::new(),
+            idempotency_key: String::new(),
         }
     }
 
@@ -728,10 +996,42 @@ mod tests {
     }
 
     #[test]
+    fn request_ids_are_found_in_agent_messages() {
+        let message =
+            "Throttling: slow down (HTTP 400, RequestId 7463B73D-35CC-4D19) and RequestId: AB12";
+        assert_eq!(request_ids(message), ["7463B73D-35CC-4D19", "AB12"]);
+        assert!(request_ids("no ids here").is_empty());
+    }
+
+    #[test]
+    fn same_business_key_with_other_parameters_is_not_the_same() {
+        let spec = Spec::parse(&request()).unwrap();
+        let stored = spec.request("");
+        let mut other = stored.clone();
+        assert!(same_parameters(Some(&stored), &other));
+        other.cluster_id = other.cluster_id.to_lowercase();
+        assert!(
+            same_parameters(Some(&stored), &other),
+            "cluster ids compare case-insensitively"
+        );
+        other.role_name = "OtherRole".into();
+        assert!(!same_parameters(Some(&stored), &other));
+        assert!(!same_parameters(None, &stored));
+    }
+
+    #[test]
     fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_millis(500));
-        assert_eq!(backoff(2), Duration::from_secs(1));
-        assert_eq!(backoff(10), Duration::from_secs(8));
+        assert_eq!(backoff_ceiling(1), Duration::from_millis(500));
+        assert_eq!(backoff_ceiling(2), Duration::from_secs(1));
+        assert_eq!(backoff_ceiling(10), Duration::from_secs(8));
+        for attempt in 1..8 {
+            let wait = backoff(attempt);
+            let ceiling = backoff_ceiling(attempt);
+            assert!(
+                wait >= ceiling / 2 && wait <= ceiling,
+                "{attempt}: {wait:?}"
+            );
+        }
         assert!(retryable(&Status::unavailable("x")));
         assert!(!retryable(&Status::failed_precondition("x")));
     }

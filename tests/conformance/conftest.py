@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from alibabacloud_dataworks_public20240518.client import Client as DataWorksClient
 from alibabacloud_emr20210320.client import Client as EmrClient
+from alibabacloud_ram20150501 import models as ram
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.utils_models import Config
@@ -52,8 +53,12 @@ class Account:
     secret: str
 
 
-CONSUMER = Account("5500000000000001", "LTAI5tConformanceConsumer01", "conformanceConsumerSecret0000001")
-PROVIDER = Account("5500000000000002", "LTAI5tConformanceProvider01", "Sx9+/kT=conformanceProvider01")
+CONSUMER = Account(
+    "5500000000000001", "LTAI5tConformanceConsumer01", "conformanceConsumerSecret0000001"
+)
+PROVIDER = Account(
+    "5500000000000002", "LTAI5tConformanceProvider01", "Sx9+/kT=conformanceProvider01"
+)
 
 STANDARD_WORKSPACE = 31001
 BASIC_WORKSPACE = 31002
@@ -93,7 +98,9 @@ class Cloudsim:
             ready, _, _ = select.select([self.proc.stdout], [], [], max(left, 0))
             if not ready:
                 self.stop()
-                pytest.fail(f"cloudsim printed no address within {START_TIMEOUT_SECONDS}s: {self.log()}")
+                pytest.fail(
+                    f"cloudsim printed no address within {START_TIMEOUT_SECONDS}s: {self.log()}"
+                )
             chunk = os.read(self.proc.stdout.fileno(), 1)
             if not chunk:
                 self.stop()
@@ -163,7 +170,9 @@ class Tea:
         self.addr = addr
         self.scheme = scheme
 
-    def config(self, account: Account, *, key_id: str | None = None, secret: str | None = None) -> Config:
+    def config(
+        self, account: Account, *, key_id: str | None = None, secret: str | None = None
+    ) -> Config:
         return Config(
             access_key_id=key_id or account.key_id,
             access_key_secret=secret or account.secret,
@@ -198,7 +207,9 @@ class Legacy:
         self.host, port = addr.rsplit(":", 1)
         self.port = int(port)
 
-    def client(self, account: Account = PROVIDER, *, key_id: str | None = None, secret: str | None = None) -> AcsClient:
+    def client(
+        self, account: Account = PROVIDER, *, key_id: str | None = None, secret: str | None = None
+    ) -> AcsClient:
         return AcsClient(key_id or account.key_id, secret or account.secret, REGION, port=self.port)
 
     def prepare(self, request):
@@ -245,6 +256,38 @@ def checked_error(excinfo, tap: Wiretap, status: int, code: str):
     return err
 
 
+# Shared by the RAM, DataWorks and wire tests.
+
+POLICY = "AliyunDataWorksAccessingEMRReadOnlyPolicy"
+
+
+def trust_policy(*uids: str) -> str:
+    """The cross-account trust policy for the DataWorks service of each UID."""
+    return json.dumps(
+        {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Action": "sts:AssumeRole",
+                    "Effect": "Allow",
+                    "Principal": {"Service": [f"{uid}@emr.dataworks.aliyuncs.com" for uid in uids]},
+                }
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+def create_role(client, tap, name="EMRRole", **extra):
+    """Creates a role trusting the consumer's DataWorks; returns the checked `Role`."""
+    request = ram.CreateRoleRequest(
+        role_name=name,
+        assume_role_policy_document=trust_policy(CONSUMER.uid),
+        **extra,
+    )
+    return checked(client.create_role(request), tap).role
+
+
 def pytest_sessionfinish(session, exitstatus):
     """On a full run, fails unless every action the aliyun crate calls was answered with 200
     through the SDKs: both Tea schemes, or the legacy SDK for EMR 2016-04-08."""
@@ -264,5 +307,8 @@ def pytest_sessionfinish(session, exitstatus):
         missing += [f"{action} ({s})" for s in schemes if (action, s) not in EXERCISED]
     if missing:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        reporter.write_line("actions the aliyun crate calls but no SDK call exercised: " + ", ".join(missing), red=True)
+        reporter.write_line(
+            "actions the aliyun crate calls but no SDK call exercised: " + ", ".join(missing),
+            red=True,
+        )
         session.exitstatus = 1

@@ -19,11 +19,12 @@ from conftest import (
     FROZEN_WORKSPACE,
     PROVIDER,
     REGION,
+    POLICY,
     STANDARD_WORKSPACE,
     checked,
     checked_error,
+    trust_policy,
 )
-from test_ram import POLICY, trust_policy
 
 
 def get_project(client, tap, project_id):
@@ -75,7 +76,9 @@ def test_list_projects_filters_by_status_and_pages(tea, tap):
     client = tea.dataworks()
     body = checked(client.list_projects(dw.ListProjectsRequest(status="Available")), tap)
     assert [p.id for p in body.paging_info.projects] == [STANDARD_WORKSPACE, BASIC_WORKSPACE]
-    page = checked(client.list_projects(dw.ListProjectsRequest(page_number=2, page_size=2)), tap).paging_info
+    page = checked(
+        client.list_projects(dw.ListProjectsRequest(page_number=2, page_size=2)), tap
+    ).paging_info
     assert (page.page_number, page.page_size, page.total_count) == (2, 2, 3)
     assert [p.id for p in page.projects] == [FROZEN_WORKSPACE]
 
@@ -83,9 +86,13 @@ def test_list_projects_filters_by_status_and_pages(tea, tap):
 def grant(tea, tap):
     """Account B's side: the role trusting A's DataWorks, with the EMR read policy."""
     client = tea.ram(PROVIDER)
-    create = ram.CreateRoleRequest(role_name="EMRRole", assume_role_policy_document=trust_policy(CONSUMER.uid))
+    create = ram.CreateRoleRequest(
+        role_name="EMRRole", assume_role_policy_document=trust_policy(CONSUMER.uid)
+    )
     checked(client.create_role(create), tap)
-    attach = ram.AttachPolicyToRoleRequest(policy_type="System", policy_name=POLICY, role_name="EMRRole")
+    attach = ram.AttachPolicyToRoleRequest(
+        policy_type="System", policy_name=POLICY, role_name="EMRRole"
+    )
     checked(client.attach_policy_to_role(attach), tap)
 
 
@@ -102,7 +109,9 @@ def properties(env: str, cluster_id: str = ELIGIBLE_CLUSTER) -> str:
     )
 
 
-def register(client, tap, env, name="emr_cross", project_id=STANDARD_WORKSPACE, cluster_id=ELIGIBLE_CLUSTER):
+def register(
+    client, tap, env, name="emr_cross", project_id=STANDARD_WORKSPACE, cluster_id=ELIGIBLE_CLUSTER
+):
     request = dw.CreateComputeResourceRequest(
         project_id=project_id,
         name=name,
@@ -121,7 +130,9 @@ def test_compute_resources_register_list_get_and_delete(tea, tap):
     prod = register(client, tap, "Prod")
     assert isinstance(dev, int) and dev != prod
 
-    request = dw.ListComputeResourcesRequest(project_id=STANDARD_WORKSPACE, types=["emr", "hologres"])
+    request = dw.ListComputeResourcesRequest(
+        project_id=STANDARD_WORKSPACE, types=["emr", "hologres"]
+    )
     listed = checked(client.list_compute_resources(request), tap).paging_info
     assert tap.last().params["Types"] == "emr,hologres"
     [group] = listed.compute_resources
@@ -132,12 +143,17 @@ def test_compute_resources_register_list_get_and_delete(tea, tap):
     assert by_id[prod].connection_properties == json.loads(properties("Prod"))
     assert by_id[prod].create_user == CONSUMER.uid
 
-    only_prod = dw.ListComputeResourcesRequest(project_id=STANDARD_WORKSPACE, env_type="Prod", name="emr_cross")
+    only_prod = dw.ListComputeResourcesRequest(
+        project_id=STANDARD_WORKSPACE, env_type="Prod", name="emr_cross"
+    )
     [group] = checked(client.list_compute_resources(only_prod), tap).paging_info.compute_resources
     assert [entry.id for entry in group.compute_resource] == [prod]
 
     resource = checked(
-        client.get_compute_resource(dw.GetComputeResourceRequest(id=prod, project_id=STANDARD_WORKSPACE)), tap
+        client.get_compute_resource(
+            dw.GetComputeResourceRequest(id=prod, project_id=STANDARD_WORKSPACE)
+        ),
+        tap,
     ).compute_resource
     assert (resource.id, resource.project_id, resource.name, resource.type) == (
         prod,
@@ -153,7 +169,9 @@ def test_compute_resources_register_list_get_and_delete(tea, tap):
     delete = dw.DeleteComputeResourceRequest(id=dev, project_id=STANDARD_WORKSPACE)
     assert checked(client.delete_compute_resource(delete), tap).success is True
     with pytest.raises(ClientException) as excinfo:
-        client.get_compute_resource(dw.GetComputeResourceRequest(id=dev, project_id=STANDARD_WORKSPACE))
+        client.get_compute_resource(
+            dw.GetComputeResourceRequest(id=dev, project_id=STANDARD_WORKSPACE)
+        )
     checked_error(excinfo, tap, 404, "ComputeResource.NotFound")
     with pytest.raises(ClientException) as excinfo:
         client.delete_compute_resource(delete)

@@ -98,11 +98,15 @@ def test_list_clusters_filters_by_repeat_lists(tea, tap):
 
 def test_list_clusters_pages_with_next_token(tea, tap):
     client = tea.emr()
-    first = checked(client.list_clusters(emr.ListClustersRequest(region_id=REGION, max_results=3)), tap)
+    first = checked(
+        client.list_clusters(emr.ListClustersRequest(region_id=REGION, max_results=3)), tap
+    )
     assert (len(first.clusters), first.total_count, first.max_results) == (3, 4, 3)
     assert first.next_token
     second = checked(
-        client.list_clusters(emr.ListClustersRequest(region_id=REGION, max_results=3, next_token=first.next_token)),
+        client.list_clusters(
+            emr.ListClustersRequest(region_id=REGION, max_results=3, next_token=first.next_token)
+        ),
         tap,
     )
     assert len(second.clusters) == 1 and second.next_token is None
@@ -110,7 +114,9 @@ def test_list_clusters_pages_with_next_token(tea, tap):
     assert seen == {ELIGIBLE_CLUSTER, DLF_CLUSTER, KERBEROS_CLUSTER, DATALAKE_CLUSTER}
 
 
-@pytest.mark.parametrize("cluster_id, metastore", [(ELIGIBLE_CLUSTER, "LOCAL"), (DLF_CLUSTER, "DLF")])
+@pytest.mark.parametrize(
+    "cluster_id, metastore", [(ELIGIBLE_CLUSTER, "LOCAL"), (DLF_CLUSTER, "DLF")]
+)
 def test_list_application_configs_shows_the_metastore(tea, tap, cluster_id, metastore):
     request = emr.ListApplicationConfigsRequest(
         region_id=REGION,
@@ -128,7 +134,10 @@ def test_list_application_configs_shows_the_metastore(tea, tap, cluster_id, meta
 def test_list_application_configs_unfiltered_names_kerberos(tea, tap):
     request = emr.ListApplicationConfigsRequest(region_id=REGION, cluster_id=KERBEROS_CLUSTER)
     body = checked(tea.emr().list_application_configs(request), tap)
-    values = {(c.config_file_name, c.config_item_key): c.config_item_value for c in body.application_configs}
+    values = {
+        (c.config_file_name, c.config_item_key): c.config_item_value
+        for c in body.application_configs
+    }
     assert values[("core-site.xml", "hadoop.security.authentication")] == "kerberos"
     assert body.total_count == len(body.application_configs) > 3
 
@@ -173,11 +182,21 @@ def describe_cluster_v2(legacy, tap, cluster_id, account=PROVIDER, method="POST"
         (KERBEROS_CLUSTER, "RDS", False, True, "EMR-3.38.2"),
     ],
 )
-def test_describe_cluster_v2_through_the_legacy_sdk(legacy, tap, cluster_id, metastore, local, kerberos, release):
+def test_describe_cluster_v2_through_the_legacy_sdk(
+    legacy, tap, cluster_id, metastore, local, kerberos, release
+):
     info = describe_cluster_v2(legacy, tap, cluster_id)
     assert info["Id"] == cluster_id
-    assert (info["MetaStoreType"], info["LocalMetaDb"], info["EasEnable"]) == (metastore, local, kerberos)
-    assert info["SoftwareInfo"] == {**info["SoftwareInfo"], "EmrVer": release, "ClusterType": "HADOOP"}
+    assert (info["MetaStoreType"], info["LocalMetaDb"], info["EasEnable"]) == (
+        metastore,
+        local,
+        kerberos,
+    )
+    assert info["SoftwareInfo"] == {
+        **info["SoftwareInfo"],
+        "EmrVer": release,
+        "ClusterType": "HADOOP",
+    }
     assert info["Status"] == "RUNNING"
     assert isinstance(info["SoftwareInfo"]["Softwares"]["Software"], list)
 

@@ -10,35 +10,16 @@ import pytest
 from alibabacloud_ram20150501 import models as ram
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from conftest import CONSUMER, EXISTING_ROLE, PROVIDER, checked, checked_error
-
-POLICY = "AliyunDataWorksAccessingEMRReadOnlyPolicy"
-
-
-def trust_policy(*uids: str) -> str:
-    """The cross-account trust policy for the DataWorks service of each UID."""
-    return json.dumps(
-        {
-            "Version": "1",
-            "Statement": [
-                {
-                    "Action": "sts:AssumeRole",
-                    "Effect": "Allow",
-                    "Principal": {"Service": [f"{uid}@emr.dataworks.aliyuncs.com" for uid in uids]},
-                }
-            ],
-        },
-        separators=(",", ":"),
-    )
-
-
-def create_role(client, tap, name="EMRRole", **extra):
-    request = ram.CreateRoleRequest(
-        role_name=name,
-        assume_role_policy_document=trust_policy(CONSUMER.uid),
-        **extra,
-    )
-    return checked(client.create_role(request), tap).role
+from conftest import (
+    CONSUMER,
+    EXISTING_ROLE,
+    POLICY,
+    PROVIDER,
+    checked,
+    checked_error,
+    create_role,
+    trust_policy,
+)
 
 
 def test_create_role_answers_the_new_role(tea, tap):
@@ -63,7 +44,11 @@ def test_get_role_returns_what_create_role_stored(tea, tap):
     created = create_role(client, tap)
     role = checked(client.get_role(ram.GetRoleRequest(role_name="EMRRole")), tap).role
     assert role.assume_role_policy_document == created.assume_role_policy_document
-    assert (role.role_id, role.arn, role.create_date) == (created.role_id, created.arn, created.create_date)
+    assert (role.role_id, role.arn, role.create_date) == (
+        created.role_id,
+        created.arn,
+        created.create_date,
+    )
     assert role.role_principal_name == f"EMRRole@role.{PROVIDER.uid}.onaliyunservice.com"
     assert role.is_service_linked_role is False
     assert role.update_date == created.create_date
@@ -108,7 +93,9 @@ def test_update_role_replaces_the_trust_policy(tea, tap):
 def test_update_role_refuses_a_malformed_policy(tea, tap):
     client = tea.ram()
     create_role(client, tap)
-    request = ram.UpdateRoleRequest(role_name="EMRRole", new_assume_role_policy_document="{not json")
+    request = ram.UpdateRoleRequest(
+        role_name="EMRRole", new_assume_role_policy_document="{not json"
+    )
     with pytest.raises(ClientException) as excinfo:
         client.update_role(request)
     checked_error(excinfo, tap, 400, "MalformedPolicyDocument")
@@ -117,21 +104,33 @@ def test_update_role_refuses_a_malformed_policy(tea, tap):
 def test_policies_attach_list_and_detach(tea, tap):
     client = tea.ram()
     create_role(client, tap)
-    attach = ram.AttachPolicyToRoleRequest(policy_type="System", policy_name=POLICY, role_name="EMRRole")
+    attach = ram.AttachPolicyToRoleRequest(
+        policy_type="System", policy_name=POLICY, role_name="EMRRole"
+    )
     checked(client.attach_policy_to_role(attach), tap)
 
-    listed = checked(client.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name="EMRRole")), tap)
+    listed = checked(
+        client.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name="EMRRole")), tap
+    )
     [policy] = listed.policies.policy
-    assert (policy.policy_name, policy.policy_type, policy.default_version) == (POLICY, "System", "v1")
+    assert (policy.policy_name, policy.policy_type, policy.default_version) == (
+        POLICY,
+        "System",
+        "v1",
+    )
     assert policy.attach_date.endswith("Z")
 
     with pytest.raises(ClientException) as excinfo:
         client.attach_policy_to_role(attach)
     checked_error(excinfo, tap, 409, "EntityAlreadyExists.Role.Policy")
 
-    detach = ram.DetachPolicyFromRoleRequest(policy_type="System", policy_name=POLICY, role_name="EMRRole")
+    detach = ram.DetachPolicyFromRoleRequest(
+        policy_type="System", policy_name=POLICY, role_name="EMRRole"
+    )
     checked(client.detach_policy_from_role(detach), tap)
-    listed = checked(client.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name="EMRRole")), tap)
+    listed = checked(
+        client.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name="EMRRole")), tap
+    )
     assert listed.policies.policy == []
 
     with pytest.raises(ClientException) as excinfo:
@@ -144,12 +143,16 @@ def test_unknown_policies_and_types_are_refused(tea, tap):
     create_role(client, tap)
     with pytest.raises(ClientException) as excinfo:
         client.attach_policy_to_role(
-            ram.AttachPolicyToRoleRequest(policy_type="System", policy_name="NoSuchPolicy", role_name="EMRRole")
+            ram.AttachPolicyToRoleRequest(
+                policy_type="System", policy_name="NoSuchPolicy", role_name="EMRRole"
+            )
         )
     checked_error(excinfo, tap, 404, "EntityNotExist.Policy")
     with pytest.raises(ClientException) as excinfo:
         client.attach_policy_to_role(
-            ram.AttachPolicyToRoleRequest(policy_type="Managed", policy_name=POLICY, role_name="EMRRole")
+            ram.AttachPolicyToRoleRequest(
+                policy_type="Managed", policy_name=POLICY, role_name="EMRRole"
+            )
         )
     checked_error(excinfo, tap, 400, "InvalidParameter.PolicyType")
 
@@ -157,13 +160,17 @@ def test_unknown_policies_and_types_are_refused(tea, tap):
 def test_delete_role_needs_its_policies_detached(tea, tap):
     client = tea.ram()
     create_role(client, tap)
-    attach = ram.AttachPolicyToRoleRequest(policy_type="System", policy_name=POLICY, role_name="EMRRole")
+    attach = ram.AttachPolicyToRoleRequest(
+        policy_type="System", policy_name=POLICY, role_name="EMRRole"
+    )
     checked(client.attach_policy_to_role(attach), tap)
     with pytest.raises(ClientException) as excinfo:
         client.delete_role(ram.DeleteRoleRequest(role_name="EMRRole"))
     checked_error(excinfo, tap, 409, "DeleteConflict.Role.Policy")
 
-    detach = ram.DetachPolicyFromRoleRequest(policy_type="System", policy_name=POLICY, role_name="EMRRole")
+    detach = ram.DetachPolicyFromRoleRequest(
+        policy_type="System", policy_name=POLICY, role_name="EMRRole"
+    )
     checked(client.detach_policy_from_role(detach), tap)
     checked(client.delete_role(ram.DeleteRoleRequest(role_name="EMRRole")), tap)
     with pytest.raises(ClientException) as excinfo:
@@ -182,7 +189,9 @@ def test_the_worlds_role_is_there_from_the_start(tea, tap):
     assert json.loads(role.assume_role_policy_document)["Statement"][0]["Principal"] == {
         "RAM": [f"acs:ram::{PROVIDER.uid}:root"]
     }
-    listed = checked(client.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name=EXISTING_ROLE)), tap)
+    listed = checked(
+        client.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name=EXISTING_ROLE)), tap
+    )
     assert [p.policy_name for p in listed.policies.policy] == ["ReadOnlyAccess"]
 
 

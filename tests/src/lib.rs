@@ -60,6 +60,7 @@ pub fn request(cluster: &str, workspace: &str) -> CreateAssociationRequest {
         consumer_account_uid: DEFAULT_CONSUMER_UID.to_string(),
         workspace_id: workspace.to_string(),
         compute_resource_name: String::new(),
+        idempotency_key: String::new(),
     }
 }
 

@@ -121,8 +121,17 @@ async fn association_succeeds_and_a_repeat_changes_nothing() {
         .run(request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID))
         .await;
     assert_eq!(second.state(), AssociationState::Succeeded, "{second:#?}");
-    assert!(!second.role_created);
-    assert!(second.resources.iter().all(|r| !r.created));
+    assert_eq!(
+        second.id, first.id,
+        "the same request applies the same association again"
+    );
+    assert!(
+        second.role_created,
+        "crossbind still remembers it created the role"
+    );
+    assert!(second.resources.iter().all(|r| !r.created), "{second:#?}");
+    let trust = second.steps.iter().find(|s| s.name == "trust").unwrap();
+    assert!(trust.message.contains("nothing changed"), "{trust:?}");
     let second_ids: Vec<String> = second
         .resources
         .iter()

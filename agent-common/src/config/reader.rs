@@ -220,6 +220,12 @@ impl<'r> Section<'r> {
         }
     }
 
+    /// Takes every key not read yet, for a table whose keys are data rather than names (such
+    /// as `per_second`): the caller checks each one, and [`Section::end`] finds none left.
+    pub fn take_entries(&mut self) -> Vec<(String, toml::Value)> {
+        std::mem::take(&mut self.table).into_iter().collect()
+    }
+
     /// Whether the section has `key` (not yet read).
     pub fn contains(&self, key: &str) -> bool {
         self.table.contains_key(key)

@@ -1,7 +1,9 @@
 //! Client tests over real HTTP against a canned server on 127.0.0.1:0: retries and nonces,
-//! error bodies, secret redaction, signature round trips and every typed call's model.
+//! rate-limit tokens, error bodies, secret redaction, signature round trips and every typed
+//! call's model.
 
 mod canary;
+mod rate_limits;
 mod roundtrip;
 mod server;
 mod typed;
@@ -18,6 +20,11 @@ use crossbind_aliyun::retry::RetryPolicy;
 /// A client aimed at `url` that retries without pausing (backoff timing is unit-tested on a
 /// paused clock in `retry`).
 fn client_for(url: &str, signature: SignatureVersion, credentials: Credentials) -> Client {
+    Client::new(credentials, client_config_for(url, signature)).expect("client builds")
+}
+
+/// The configuration [`client_for`] uses: default rate limits, retries without pauses.
+fn client_config_for(url: &str, signature: SignatureVersion) -> ClientConfig {
     let mut config = ClientConfig::new(RegionId::new("cn-hangzhou").expect("region"));
     config.endpoints = Endpoints::with_override(url);
     config.signature = signature;
@@ -27,7 +34,7 @@ fn client_for(url: &str, signature: SignatureVersion, credentials: Credentials) 
         max_delay: Duration::ZERO,
     };
     config.timeout = Duration::from_secs(10);
-    Client::new(credentials, config).expect("client builds")
+    config
 }
 
 fn test_credentials() -> Credentials {

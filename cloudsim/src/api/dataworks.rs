@@ -1,4 +1,4 @@
-//! DataWorks 2024-05-18: `GetProject` and the EMR compute-resource actions (create, get, list,
+//! DataWorks 2024-05-18: `GetProject`, `ListProjects` and the EMR compute-resource actions (create, get, list,
 //! delete), including the cross-account rule: registering another account's cluster needs a
 //! role there that trusts the caller's DataWorks service, carries the EMR read policy and has
 //! propagated, and a cluster that qualifies. Other resource types and data sources are not
@@ -26,20 +26,65 @@ const CROSS_ACCOUNT_RELEASES: [&str; 2] = ["EMR-3.38.2", "EMR-3.38.3"];
 pub(super) fn get_project(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
     let id = params.required_id("Id")?;
     let ws = project(state, ctx, id)?;
-    let info = &ws.info;
+    Ok(json!({ "Project": project_json(ws, &ctx.caller.uid) }))
+}
+
+/// `ListProjects`: the caller's workspaces in ID order, filtered by `Ids` and `Names` (JSON
+/// lists, facts §5.9), `Status` and `DevEnvironmentEnabled`, paged by `PageNumber` /
+/// `PageSize`. The other filters (resource group, tags, roles) are accepted and ignored.
+pub(super) fn list_projects(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
+    let ids = match params.json_list("Ids")? {
+        None => None,
+        Some(items) => Some(
+            items
+                .iter()
+                .map(|v| match v {
+                    Value::Number(n) => n.as_i64(),
+                    Value::String(s) => s.parse().ok(),
+                    _ => None,
+                })
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| ApiError::invalid("Ids", "It must be a JSON array of IDs."))?,
+        ),
+    };
+    let names = match params.json_list("Names")? {
+        None => None,
+        Some(items) => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| ApiError::invalid("Names", "It must be a JSON array of names."))?,
+        ),
+    };
+    let status = params.opt("Status");
+    let dev = params.bool("DevEnvironmentEnabled")?;
+    let page_number = params
+        .int_in("PageNumber", 1..=i64::from(u32::MAX))?
+        .unwrap_or(1);
+    let page_size = params.int_in("PageSize", 1..=100)?.unwrap_or(10);
+    let mut matching: Vec<&WorkspaceState> = own(state, ctx)?
+        .workspaces
+        .iter()
+        .filter(|w| ids.as_ref().is_none_or(|ids| ids.contains(&w.info.id)))
+        .filter(|w| names.as_ref().is_none_or(|n| n.contains(&w.info.name)))
+        .filter(|w| status.is_none_or(|s| s == w.info.status))
+        .filter(|w| dev.is_none_or(|d| d == (w.info.mode == WorkspaceMode::Standard)))
+        .collect();
+    matching.sort_by_key(|w| w.info.id);
+    let skip = usize::try_from((page_number - 1) * page_size).unwrap_or(usize::MAX);
+    let projects: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(page_size as usize)
+        .map(|w| project_json(w, &ctx.caller.uid))
+        .collect();
     Ok(json!({
-        "Project": {
-            "Id": info.id,
-            "Name": info.name,
-            "DisplayName": info.display_name.as_deref().unwrap_or(&info.name),
-            "Description": info.description,
-            "Owner": ctx.caller.uid.as_str(),
-            "Status": info.status,
-            "DevEnvironmentEnabled": info.mode == WorkspaceMode::Standard,
-            "DevRoleDisabled": false,
-            "PaiTaskEnabled": false,
-            "AliyunResourceGroupId": "rg-acfmcloudsim000001",
-            "AliyunResourceTags": [],
+        "PagingInfo": {
+            "PageNumber": page_number,
+            "PageSize": page_size,
+            "TotalCount": matching.len(),
+            "Projects": projects,
         }
     }))
 }
@@ -455,6 +500,24 @@ fn resource<'s>(
                 format!("The compute resource {id} does not exist."),
             )
         })
+}
+
+/// A workspace as `GetProject` and `ListProjects` describe it.
+fn project_json(ws: &WorkspaceState, owner: &AccountUid) -> Value {
+    let info = &ws.info;
+    json!({
+        "Id": info.id,
+        "Name": info.name,
+        "DisplayName": info.display_name.as_deref().unwrap_or(&info.name),
+        "Description": info.description,
+        "Owner": owner.as_str(),
+        "Status": info.status,
+        "DevEnvironmentEnabled": info.mode == WorkspaceMode::Standard,
+        "DevRoleDisabled": false,
+        "PaiTaskEnabled": false,
+        "AliyunResourceGroupId": "rg-acfmcloudsim000001",
+        "AliyunResourceTags": [],
+    })
 }
 
 /// The fields of one environment's entry.

@@ -21,6 +21,7 @@ pub(super) fn create_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> 
     check_document(document)?;
     let description = description(params, "Description")?;
     let max_session = max_session_duration(params, "MaxSessionDuration")?.unwrap_or(3600);
+    let console_login = params.bool("AllowConsoleLogin")?.unwrap_or(false);
     let id = state.new_role_id();
     let in_effect_at = state.in_effect_after(ctx.now);
     let uid = ctx.caller.uid.clone();
@@ -38,6 +39,7 @@ pub(super) fn create_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> 
         description: description.unwrap_or_default(),
         trust_policy: document.to_owned(),
         max_session_duration: max_session,
+        allow_console_login: console_login,
         created: ctx.now,
         updated: ctx.now,
         in_effect_at,
@@ -52,6 +54,7 @@ pub(super) fn create_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> 
             "AssumeRolePolicyDocument": role.trust_policy,
             "CreateDate": ram_date(role.created),
             "MaxSessionDuration": role.max_session_duration,
+            "AllowConsoleLogin": role.allow_console_login,
         }
     });
     let target = format!("role/{}", role.name);
@@ -73,7 +76,7 @@ pub(super) fn get_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Rep
 }
 
 /// `UpdateRole`: any of `NewAssumeRolePolicyDocument`, `NewDescription`,
-/// `NewMaxSessionDuration`.
+/// `NewMaxSessionDuration`, `NewAllowConsoleLogin`.
 pub(super) fn update_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
     let name = role_name(params, "RoleName")?;
     let document = params.opt("NewAssumeRolePolicyDocument");
@@ -82,6 +85,7 @@ pub(super) fn update_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> 
     }
     let description = description(params, "NewDescription")?;
     let max_session = max_session_duration(params, "NewMaxSessionDuration")?;
+    let console_login = params.bool("NewAllowConsoleLogin")?;
     let in_effect_at = state.in_effect_after(ctx.now);
     let uid = ctx.caller.uid.clone();
     let role = existing(own_mut(state, ctx)?.role_mut(name.as_str()))?;
@@ -93,6 +97,9 @@ pub(super) fn update_role(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> 
     }
     if let Some(m) = max_session {
         role.max_session_duration = m;
+    }
+    if let Some(c) = console_login {
+        role.allow_console_login = c;
     }
     role.updated = ctx.now;
     role.in_effect_at = in_effect_at;
@@ -139,7 +146,14 @@ pub(super) fn list_roles(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> R
         .iter()
         .skip(start)
         .take(max_items)
-        .map(|r| role_json(r, uid))
+        .map(|r| {
+            // ListRoles leaves the trust policy out of its items.
+            let mut item = role_json(r, uid);
+            if let Some(fields) = item.as_object_mut() {
+                fields.remove("AssumeRolePolicyDocument");
+            }
+            item
+        })
         .collect();
     let next = start + page.len();
     let truncated = next < account.roles.len();
@@ -226,7 +240,8 @@ pub(super) fn list_policies(state: &mut State, ctx: &Ctx<'_>, params: &Params) -
     Ok(json!({ "Policies": { "Policy": items } }))
 }
 
-/// The role fields every action that returns a role shares.
+/// The role fields every action that returns a role shares (`ListRoles` drops the trust
+/// policy).
 fn role_json(role: &RoleState, uid: &crossbind_aliyun::ids::AccountUid) -> Value {
     json!({
         "RoleId": role.id,
@@ -237,6 +252,7 @@ fn role_json(role: &RoleState, uid: &crossbind_aliyun::ids::AccountUid) -> Value
         "CreateDate": ram_date(role.created),
         "UpdateDate": ram_date(role.updated),
         "MaxSessionDuration": role.max_session_duration,
+        "AllowConsoleLogin": role.allow_console_login,
     })
 }
 

@@ -49,6 +49,8 @@ pub(crate) struct RoleState {
     pub(crate) description: String,
     pub(crate) trust_policy: String,
     pub(crate) max_session_duration: u32,
+    /// Whether the role may be used to sign in to the console (RAM's `AllowConsoleLogin`).
+    pub(crate) allow_console_login: bool,
     pub(crate) created: OffsetDateTime,
     pub(crate) updated: OffsetDateTime,
     /// When the latest change is visible to DataWorks (RAM propagation).
@@ -135,6 +137,7 @@ impl State {
                         description: role.description,
                         trust_policy: role.trust_policy,
                         max_session_duration: role.max_session_duration,
+                        allow_console_login: false,
                         created: now,
                         updated: now,
                         in_effect_at: now,

@@ -95,6 +95,71 @@ async fn get_project_reports_the_mode() {
 }
 
 #[tokio::test]
+async fn list_projects_reads_json_lists_from_the_form_body() {
+    let h = Harness::start().await;
+    let ids = |page: &Value| -> Vec<i64> {
+        page["PagingInfo"]["Projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["Id"].as_i64().unwrap())
+            .collect()
+    };
+    let call = h.v2(
+        A,
+        Carry::PostForm,
+        "ListProjects",
+        DATAWORKS,
+        &[("Ids", "[10002,10001]"), ("PageSize", "10")],
+    );
+    let page = ok(h.send_v2(&call).await);
+    assert_eq!(ids(&page), [10001, 10002]);
+    assert_eq!(page["PagingInfo"]["TotalCount"], 2);
+    assert_eq!(
+        page["PagingInfo"]["Projects"][1]["DevEnvironmentEnabled"],
+        false
+    );
+
+    let call = h.v2(
+        A,
+        Carry::PostForm,
+        "ListProjects",
+        DATAWORKS,
+        &[("Names", r#"["reporting"]"#)],
+    );
+    assert_eq!(ids(&ok(h.send_v2(&call).await)), [10002]);
+    let page = ok(h
+        .call(
+            A,
+            "ListProjects",
+            DATAWORKS,
+            &[("PageNumber", "2"), ("PageSize", "1")],
+        )
+        .await);
+    assert_eq!(ids(&page), [10002]);
+    assert_eq!(page["PagingInfo"]["PageNumber"], 2);
+    let standard = ok(h
+        .call(
+            A,
+            "ListProjects",
+            DATAWORKS,
+            &[("DevEnvironmentEnabled", "true")],
+        )
+        .await);
+    assert_eq!(ids(&standard), [10001]);
+    assert_eq!(
+        ids(&ok(h.call(B, "ListProjects", DATAWORKS, &[]).await)),
+        Vec::<i64>::new()
+    );
+    assert_error(
+        &h.call(A, "ListProjects", DATAWORKS, &[("Ids", "10001")])
+            .await,
+        400,
+        "InvalidParameter",
+    );
+}
+
+#[tokio::test]
 async fn cross_account_rule_names_each_failing_condition() {
     let h = Harness::start().await;
     let denied = "Forbidden.CrossAccountRole";

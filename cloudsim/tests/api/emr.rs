@@ -186,6 +186,10 @@ async fn application_configs_report_the_metastore_type() {
         )
         .await);
     assert!(all["TotalCount"].as_u64().unwrap() > 3);
+    // Field names as the SDK's ListApplicationConfigs model spells them.
+    let item = &all["ApplicationConfigs"][0];
+    assert!(item["Description"].is_string(), "{item}");
+    assert!(item["ConfigDescription"].is_null() && item["ConfigScope"].is_null());
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ async fn role_lifecycle_follows_ram() {
     assert_eq!(role["AssumeRolePolicyDocument"], trust.as_str());
     assert_eq!(role["CreateDate"], "2026-01-15T08:30:00Z");
     assert_eq!(role["MaxSessionDuration"], 3600);
+    assert_eq!(role["AllowConsoleLogin"], false);
     let role_id = role["RoleId"].as_str().unwrap().to_owned();
     assert!(
         role_id.bytes().all(|b| b.is_ascii_digit()) && role_id.len() == 16,
@@ -270,6 +271,37 @@ async fn list_roles_pages_with_a_marker() {
         .await);
     assert_eq!(page["IsTruncated"], false);
     assert_eq!(page["Roles"]["Role"][0]["RoleName"], "R3");
+    // The SDK's ListRoles item has no trust policy; RAM leaves it out.
+    assert!(page["Roles"]["Role"][0]["AssumeRolePolicyDocument"].is_null());
+    assert_eq!(page["Roles"]["Role"][0]["AllowConsoleLogin"], false);
     let empty = ok(h.call(A, "ListRoles", RAM, &[]).await);
     assert_eq!(empty["Roles"]["Role"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn console_login_is_stored_and_reported() {
+    let h = Harness::start().await;
+    let trust = trust_for(A_UID);
+    let create = [
+        ("RoleName", "EMRRole"),
+        ("AssumeRolePolicyDocument", trust.as_str()),
+        ("AllowConsoleLogin", "true"),
+    ];
+    assert_eq!(
+        ok(h.call(B, "CreateRole", RAM, &create).await)["Role"]["AllowConsoleLogin"],
+        true
+    );
+    let update = [("RoleName", "EMRRole"), ("NewAllowConsoleLogin", "false")];
+    assert_eq!(
+        ok(h.call(B, "UpdateRole", RAM, &update).await)["Role"]["AllowConsoleLogin"],
+        false
+    );
+    let role = ok(h.call(B, "GetRole", RAM, &[("RoleName", "EMRRole")]).await);
+    assert_eq!(role["Role"]["AllowConsoleLogin"], false);
+    let bad = [("RoleName", "EMRRole"), ("NewAllowConsoleLogin", "maybe")];
+    assert_error(
+        &h.call(B, "UpdateRole", RAM, &bad).await,
+        400,
+        "InvalidParameter",
+    );
 }

@@ -881,10 +881,18 @@ pub struct UnregisterClusterRequest {
     pub workspace_id: ::prost::alloc::string::String,
     #[prost(enumeration = "Environment", tag = "2")]
     pub environment: i32,
+    /// When empty, the resource is found by the fields below (for a registration whose id was
+    /// never recorded, for example because the coordinator crashed right after the create).
     #[prost(string, tag = "3")]
     pub compute_resource_id: ::prost::alloc::string::String,
     #[prost(bool, tag = "4")]
     pub dry_run: bool,
+    #[prost(string, tag = "5")]
+    pub provider_account_uid: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub role_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub cluster_id: ::prost::alloc::string::String,
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct UnregisterClusterResponse {
@@ -1472,6 +1480,9 @@ pub struct CreateAssociationRequest {
     /// Compute resource name in DataWorks; derived from the cluster id when empty.
     #[prost(string, tag = "6")]
     pub compute_resource_name: ::prost::alloc::string::String,
+    /// Client-chosen key: a repeat with the same key returns the association it created.
+    #[prost(string, tag = "7")]
+    pub idempotency_key: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetAssociationRequest {
@@ -1480,6 +1491,79 @@ pub struct GetAssociationRequest {
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ListAssociationsRequest {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CancelAssociationRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RetryAssociationRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DissociateAssociationRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckDriftRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+/// One change a step would make.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PlannedChange {
+    /// The step that would make it, for example "trust" or "register.dev".
+    #[prost(string, tag = "1")]
+    pub step: ::prost::alloc::string::String,
+    /// The account it would happen in.
+    #[prost(string, tag = "2")]
+    pub account_uid: ::prost::alloc::string::String,
+    /// The cloud action, for example "CreateRole" or "CreateComputeResource".
+    #[prost(string, tag = "3")]
+    pub action: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub description: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Plan {
+    /// Filled from the read-only steps (identities and preflights).
+    #[prost(message, optional, tag = "1")]
+    pub provider: ::core::option::Option<Identity>,
+    #[prost(message, optional, tag = "2")]
+    pub consumer: ::core::option::Option<Identity>,
+    #[prost(message, optional, tag = "3")]
+    pub cluster: ::core::option::Option<ClusterCheck>,
+    /// Empty when everything is already in place.
+    #[prost(message, repeated, tag = "4")]
+    pub changes: ::prost::alloc::vec::Vec<PlannedChange>,
+    /// Set when a preflight fails: nothing would be changed.
+    #[prost(message, optional, tag = "5")]
+    pub failure: ::core::option::Option<Failure>,
+}
+/// One difference between what the association set up and what the cloud holds now.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Drift {
+    #[prost(string, tag = "1")]
+    pub account_uid: ::prost::alloc::string::String,
+    /// For example "role EMRRole" or "compute resource 100002 (Dev)".
+    #[prost(string, tag = "2")]
+    pub resource: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub description: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct DriftReport {
+    #[prost(string, tag = "1")]
+    pub association_id: ::prost::alloc::string::String,
+    #[prost(bool, tag = "2")]
+    pub drifted: bool,
+    #[prost(message, repeated, tag = "3")]
+    pub drifts: ::prost::alloc::vec::Vec<Drift>,
+    #[prost(string, tag = "4")]
+    pub checked_at: ::prost::alloc::string::String,
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ListAssociationsResponse {
     #[prost(message, repeated, tag = "1")]
@@ -1561,6 +1645,17 @@ pub struct Association {
     pub created_at: ::prost::alloc::string::String,
     #[prost(string, tag = "14")]
     pub updated_at: ::prost::alloc::string::String,
+    /// True once a cancel was asked for; the association stops at the next step boundary.
+    #[prost(bool, tag = "15")]
+    pub cancel_requested: bool,
+    /// The latest drift check, if any.
+    #[prost(message, optional, tag = "16")]
+    pub drift: ::core::option::Option<DriftReport>,
+    /// Who asked for it (the client identity).
+    #[prost(string, tag = "17")]
+    pub requested_by: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "18")]
+    pub workspace: ::core::option::Option<WorkspaceCheck>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct AssociationEvent {
@@ -1589,6 +1684,12 @@ pub enum AssociationState {
     Running = 2,
     Succeeded = 3,
     Failed = 4,
+    /// Stopped by a cancel at a step boundary.
+    Cancelled = 5,
+    /// The reverse saga is running.
+    Dissociating = 6,
+    /// Everything the association set up has been removed.
+    Dissociated = 7,
 }
 impl AssociationState {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -1602,6 +1703,9 @@ impl AssociationState {
             Self::Running => "ASSOCIATION_STATE_RUNNING",
             Self::Succeeded => "ASSOCIATION_STATE_SUCCEEDED",
             Self::Failed => "ASSOCIATION_STATE_FAILED",
+            Self::Cancelled => "ASSOCIATION_STATE_CANCELLED",
+            Self::Dissociating => "ASSOCIATION_STATE_DISSOCIATING",
+            Self::Dissociated => "ASSOCIATION_STATE_DISSOCIATED",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -1612,6 +1716,9 @@ impl AssociationState {
             "ASSOCIATION_STATE_RUNNING" => Some(Self::Running),
             "ASSOCIATION_STATE_SUCCEEDED" => Some(Self::Succeeded),
             "ASSOCIATION_STATE_FAILED" => Some(Self::Failed),
+            "ASSOCIATION_STATE_CANCELLED" => Some(Self::Cancelled),
+            "ASSOCIATION_STATE_DISSOCIATING" => Some(Self::Dissociating),
+            "ASSOCIATION_STATE_DISSOCIATED" => Some(Self::Dissociated),
             _ => None,
         }
     }
@@ -1664,6 +1771,10 @@ pub enum EventKind {
     StepSkipped = 4,
     Info = 5,
     AssociationFinished = 6,
+    /// A wait: a retry after a transient failure, with its delay.
+    StepRetrying = 7,
+    /// A drift check found differences.
+    DriftDetected = 8,
 }
 impl EventKind {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -1679,6 +1790,8 @@ impl EventKind {
             Self::StepSkipped => "EVENT_KIND_STEP_SKIPPED",
             Self::Info => "EVENT_KIND_INFO",
             Self::AssociationFinished => "EVENT_KIND_ASSOCIATION_FINISHED",
+            Self::StepRetrying => "EVENT_KIND_STEP_RETRYING",
+            Self::DriftDetected => "EVENT_KIND_DRIFT_DETECTED",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -1691,6 +1804,8 @@ impl EventKind {
             "EVENT_KIND_STEP_SKIPPED" => Some(Self::StepSkipped),
             "EVENT_KIND_INFO" => Some(Self::Info),
             "EVENT_KIND_ASSOCIATION_FINISHED" => Some(Self::AssociationFinished),
+            "EVENT_KIND_STEP_RETRYING" => Some(Self::StepRetrying),
+            "EVENT_KIND_DRIFT_DETECTED" => Some(Self::DriftDetected),
             _ => None,
         }
     }
@@ -1882,6 +1997,120 @@ pub mod coordinator_client {
                 .insert(GrpcMethod::new("crossbind.v1.Coordinator", "WatchAssociation"));
             self.inner.server_streaming(req, path, codec).await
         }
+        /// Dry run: what each step would change in which account. Changes nothing.
+        pub async fn plan_association(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CreateAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Plan>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/PlanAssociation",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("crossbind.v1.Coordinator", "PlanAssociation"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Stops a running association at the next step boundary.
+        pub async fn cancel_association(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CancelAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/CancelAssociation",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.Coordinator", "CancelAssociation"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Re-drives a failed or cancelled association from its first unfinished step.
+        pub async fn retry_association(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RetryAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/RetryAssociation",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("crossbind.v1.Coordinator", "RetryAssociation"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Undoes an association: deletes the compute resources, then removes the trust.
+        pub async fn dissociate_association(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DissociateAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/DissociateAssociation",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.Coordinator", "DissociateAssociation"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Re-reads the role, its trust policy, the attachment and the compute resources.
+        pub async fn check_drift(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CheckDriftRequest>,
+        ) -> std::result::Result<tonic::Response<super::DriftReport>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/CheckDrift",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("crossbind.v1.Coordinator", "CheckDrift"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1927,6 +2156,31 @@ pub mod coordinator_server {
             tonic::Response<Self::WatchAssociationStream>,
             tonic::Status,
         >;
+        /// Dry run: what each step would change in which account. Changes nothing.
+        async fn plan_association(
+            &self,
+            request: tonic::Request<super::CreateAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Plan>, tonic::Status>;
+        /// Stops a running association at the next step boundary.
+        async fn cancel_association(
+            &self,
+            request: tonic::Request<super::CancelAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status>;
+        /// Re-drives a failed or cancelled association from its first unfinished step.
+        async fn retry_association(
+            &self,
+            request: tonic::Request<super::RetryAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status>;
+        /// Undoes an association: deletes the compute resources, then removes the trust.
+        async fn dissociate_association(
+            &self,
+            request: tonic::Request<super::DissociateAssociationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status>;
+        /// Re-reads the role, its trust policy, the attachment and the compute resources.
+        async fn check_drift(
+            &self,
+            request: tonic::Request<super::CheckDriftRequest>,
+        ) -> std::result::Result<tonic::Response<super::DriftReport>, tonic::Status>;
     }
     /// Served by `crossbind-coordinator` to automation clients (identity `.../client/<name>`).
     /// Long-running work is never one call: create returns a handle, then get, list or watch it.
@@ -2185,6 +2439,233 @@ pub mod coordinator_server {
                                 max_encoding_message_size,
                             );
                         let res = grpc.server_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/PlanAssociation" => {
+                    #[allow(non_camel_case_types)]
+                    struct PlanAssociationSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::CreateAssociationRequest>
+                    for PlanAssociationSvc<T> {
+                        type Response = super::Plan;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CreateAssociationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::plan_association(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PlanAssociationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/CancelAssociation" => {
+                    #[allow(non_camel_case_types)]
+                    struct CancelAssociationSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::CancelAssociationRequest>
+                    for CancelAssociationSvc<T> {
+                        type Response = super::Association;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CancelAssociationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::cancel_association(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CancelAssociationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/RetryAssociation" => {
+                    #[allow(non_camel_case_types)]
+                    struct RetryAssociationSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::RetryAssociationRequest>
+                    for RetryAssociationSvc<T> {
+                        type Response = super::Association;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RetryAssociationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::retry_association(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RetryAssociationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/DissociateAssociation" => {
+                    #[allow(non_camel_case_types)]
+                    struct DissociateAssociationSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::DissociateAssociationRequest>
+                    for DissociateAssociationSvc<T> {
+                        type Response = super::Association;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DissociateAssociationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::dissociate_association(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DissociateAssociationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/CheckDrift" => {
+                    #[allow(non_camel_case_types)]
+                    struct CheckDriftSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::CheckDriftRequest>
+                    for CheckDriftSvc<T> {
+                        type Response = super::DriftReport;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CheckDriftRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::check_drift(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CheckDriftSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
                         Ok(res)
                     };
                     Box::pin(fut)

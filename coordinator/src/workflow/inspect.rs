@@ -1,0 +1,310 @@
+//! The read-only verbs: a plan (dry run) of a new association and a drift check of an
+//! existing one. Both ask the agents for dry runs, so the cloud is read and never changed.
+//!
+//! A drift check compares by meaning: the provider agent judges the trust policy through its
+//! parsed form (key order, whitespace, a string versus a one-element list and the case of
+//! principal keys do not count), and the consumer agent matches compute resources by what
+//! they connect to, not by their text.
+
+use std::time::Duration;
+
+use crossbind_proto::{
+    AssociationState, CheckClusterRequest, CheckWorkspaceRequest, CreateAssociationRequest, Drift,
+    DriftReport, EventKind, GetIdentityRequest, GrantTrustRequest, Plan, PlannedChange,
+    RegisterClusterRequest,
+};
+use tonic::{Response, Status};
+use tracing::{Instrument, info, info_span, warn};
+
+use super::{Engine, Spec, state_word, steps, support::*};
+use crate::{error::RequestError, store};
+
+// === impl Engine ===
+
+impl Engine {
+    /// What an association with `request` would change, step by step; changes nothing.
+    pub async fn plan(&self, request: CreateAssociationRequest) -> Result<Plan, RequestError> {
+        let spec = Spec::parse(&request)?;
+        self.agents
+            .check_configured(&spec.provider, &spec.consumer)?;
+        let mut provider = self.agents.provider(&spec.provider).await?;
+        let mut consumer = self.agents.consumer(&spec.consumer).await?;
+        let deadline = self.step_deadline;
+
+        let (provider_identity, consumer_identity) = tokio::join!(
+            patiently(deadline, || {
+                let mut c = provider.clone();
+                async move { c.get_identity(GetIdentityRequest {}).await }
+            }),
+            patiently(deadline, || {
+                let mut c = consumer.clone();
+                async move { c.get_identity(GetIdentityRequest {}).await }
+            }),
+        );
+        let provider_identity = provider_identity
+            .map_err(|s| RequestError::from_agent(steps::IDENTIFY_PROVIDER, &s))?;
+        let consumer_identity = consumer_identity
+            .map_err(|s| RequestError::from_agent(steps::IDENTIFY_CONSUMER, &s))?;
+        let mut plan = Plan {
+            provider: Some(provider_identity.clone()),
+            consumer: Some(consumer_identity.clone()),
+            ..Default::default()
+        };
+        if let Err(failure) =
+            check_account(steps::IDENTIFY_PROVIDER, &provider_identity, &spec.provider).and_then(
+                |()| check_account(steps::IDENTIFY_CONSUMER, &consumer_identity, &spec.consumer),
+            )
+        {
+            plan.failure = Some(failure);
+            return Ok(plan);
+        }
+
+        let (cluster, workspace) = tokio::join!(
+            patiently(deadline, || {
+                let mut c = provider.clone();
+                let request = CheckClusterRequest {
+                    cluster_id: spec.cluster.to_string(),
+                    consumer_account_uid: consumer_identity.account_uid.clone(),
+                    role_name: spec.role.to_string(),
+                };
+                async move { c.check_cluster(request).await }
+            }),
+            patiently(deadline, || {
+                let mut c = consumer.clone();
+                let request = CheckWorkspaceRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    provider_account_uid: provider_identity.account_uid.clone(),
+                };
+                async move { c.check_workspace(request).await }
+            }),
+        );
+        let cluster = match cluster {
+            Ok(cluster) => cluster,
+            Err(status) => {
+                plan.failure = Some(step_failure(steps::PREFLIGHT_CLUSTER, &status));
+                return Ok(plan);
+            }
+        };
+        plan.cluster = Some(cluster.clone());
+        let workspace = match workspace {
+            Ok(workspace) => workspace,
+            Err(status) => {
+                plan.failure = Some(step_failure(steps::PREFLIGHT_WORKSPACE, &status));
+                return Ok(plan);
+            }
+        };
+        if !cluster.eligible || !cluster.reasons.is_empty() {
+            plan.failure = Some(ineligible(&cluster));
+            return Ok(plan);
+        }
+
+        let grant = provider
+            .grant_trust(GrantTrustRequest {
+                consumer_account_uid: consumer_identity.account_uid.clone(),
+                role_name: spec.role.to_string(),
+                cluster_id: spec.cluster.to_string(),
+                dry_run: true,
+            })
+            .await
+            .map_err(|s| RequestError::from_agent(steps::TRUST, &s))?
+            .into_inner();
+        plan.changes
+            .extend(grant.changes.iter().map(|change| PlannedChange {
+                step: steps::TRUST.to_string(),
+                account_uid: provider_identity.account_uid.clone(),
+                action: change.action.clone(),
+                description: change.description.clone(),
+            }));
+        for environment in workspace.environments() {
+            let registered = consumer
+                .register_cluster(RegisterClusterRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    environment: environment as i32,
+                    provider_account_uid: provider_identity.account_uid.clone(),
+                    role_name: grant.role_name.clone(),
+                    cluster_id: cluster.cluster_id.clone(),
+                    region: cluster.region.clone(),
+                    compute_resource_name: spec.resource_name.clone(),
+                    dry_run: true,
+                })
+                .await
+                .map_err(|s| RequestError::from_agent(register_step(environment), &s))?
+                .into_inner();
+            if registered.created {
+                plan.changes.push(PlannedChange {
+                    step: register_step(environment).to_string(),
+                    account_uid: consumer_identity.account_uid.clone(),
+                    action: "CreateComputeResource".to_string(),
+                    description: format!(
+                        "register cluster {} of account {} as compute resource {} ({}) through role {}",
+                        cluster.cluster_id,
+                        provider_identity.account_uid,
+                        spec.resource_name,
+                        environment.dataworks_name(),
+                        grant.role_name
+                    ),
+                });
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Re-reads what a succeeded association set up and reports every difference.
+    pub async fn check_drift(&self, id: &str) -> Result<DriftReport, RequestError> {
+        let association = self.get(id)?;
+        if association.state() != AssociationState::Succeeded {
+            return Err(RequestError::FailedPrecondition(format!(
+                "association {id} is {}: drift is checked only on a succeeded association",
+                state_word(association.state())
+            )));
+        }
+        let request = association.request.clone().unwrap_or_default();
+        let spec = Spec::parse(&request)?;
+        let mut provider = self.agents.provider(&spec.provider).await?;
+        let mut consumer = self.agents.consumer(&spec.consumer).await?;
+        let consumer_uid = association
+            .consumer
+            .as_ref()
+            .map(|c| c.account_uid.clone())
+            .unwrap_or_else(|| spec.consumer.to_string());
+        let mut drifts = Vec::new();
+
+        let grant = provider
+            .grant_trust(GrantTrustRequest {
+                consumer_account_uid: consumer_uid.clone(),
+                role_name: spec.role.to_string(),
+                cluster_id: spec.cluster.to_string(),
+                dry_run: true,
+            })
+            .await
+            .map_err(|s| RequestError::from_agent(steps::TRUST, &s))?
+            .into_inner();
+        drifts.extend(grant.changes.iter().map(|change| Drift {
+            account_uid: spec.provider.to_string(),
+            resource: format!("role {}", spec.role),
+            description: format!("needs {}: {}", change.action, change.description),
+        }));
+
+        let region = association
+            .cluster
+            .as_ref()
+            .map(|c| c.region.clone())
+            .unwrap_or_default();
+        for resource in &association.resources {
+            let environment = resource.environment();
+            let found = consumer
+                .register_cluster(RegisterClusterRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    environment: environment as i32,
+                    provider_account_uid: spec.provider.to_string(),
+                    role_name: spec.role.to_string(),
+                    cluster_id: spec.cluster.to_string(),
+                    region: region.clone(),
+                    compute_resource_name: spec.resource_name.clone(),
+                    dry_run: true,
+                })
+                .await
+                .map_err(|s| RequestError::from_agent(register_step(environment), &s))?
+                .into_inner();
+            let name = format!(
+                "compute resource {} ({})",
+                resource.compute_resource_id,
+                environment.dataworks_name()
+            );
+            if found.created {
+                drifts.push(Drift {
+                    account_uid: spec.consumer.to_string(),
+                    resource: name,
+                    description: format!(
+                        "is gone or no longer connects to cluster {} of account {} through role {}",
+                        spec.cluster, spec.provider, spec.role
+                    ),
+                });
+            } else if found.compute_resource_id != resource.compute_resource_id {
+                drifts.push(Drift {
+                    account_uid: spec.consumer.to_string(),
+                    resource: name,
+                    description: format!(
+                        "was replaced by compute resource {}",
+                        found.compute_resource_id
+                    ),
+                });
+            }
+        }
+
+        let report = DriftReport {
+            association_id: id.to_string(),
+            drifted: !drifts.is_empty(),
+            drifts,
+            checked_at: store::now(),
+        };
+        self.records.update(id, |a| a.drift = Some(report.clone()));
+        if report.drifted {
+            let summary: Vec<String> = report
+                .drifts
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} in account {} {}",
+                        d.resource, d.account_uid, d.description
+                    )
+                })
+                .collect();
+            warn!(association.id = id, "drift: {}", summary.join("; "));
+            self.event(
+                id,
+                EventKind::DriftDetected,
+                "",
+                format!("drift: {}", summary.join("; ")),
+            );
+        }
+        Ok(report)
+    }
+
+    /// Checks every succeeded association for drift every `interval`, forever.
+    pub fn spawn_drift_checks(&self, interval: Duration) {
+        let engine = self.clone();
+        tokio::spawn(
+            async move {
+                let mut ticker = tokio::time::interval(interval);
+                ticker.tick().await;
+                loop {
+                    ticker.tick().await;
+                    for association in engine.records.list() {
+                        if association.state() != AssociationState::Succeeded {
+                            continue;
+                        }
+                        if let Err(e) = engine.check_drift(&association.id).await {
+                            info!(association.id = %association.id, "drift check failed: {e}");
+                        }
+                    }
+                }
+            }
+            .instrument(info_span!("drift")),
+        );
+    }
+}
+
+/// Calls an agent, retrying transient failures up to `deadline` (for the read-only verbs,
+/// which record no attempts).
+async fn patiently<T, F, Fut>(deadline: Duration, mut call: F) -> Result<T, Status>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Response<T>, Status>>,
+{
+    let until = tokio::time::Instant::now() + deadline;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match call().await {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(status) => {
+                let delay = backoff(attempt);
+                if !retryable(&status) || tokio::time::Instant::now() + delay >= until {
+                    return Err(status);
+                }
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
