@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crossbind_aliyun::clock::{Clock, SystemClock};
 use crossbind_aliyun::credentials::Credentials;
 use crossbind_aliyun::ids::RegionId;
+use crossbind_aliyun::rate_limit::{DataWorksEdition, RateLimits};
 use crossbind_cloudsim::{Sim, World};
 use crossbind_tls::config::TlsMaterial;
 use crossbind_tls::identity::SpiffeId;
@@ -190,7 +191,9 @@ impl TestCloud {
     }
 
     /// A `[cloud]` configuration for the default region reaching this cloudsim, with quick
-    /// retries so that failing tests fail fast.
+    /// retries so that failing tests fail fast, and the rate limits of an Enterprise DataWorks
+    /// (50 reads and 20 writes per second): the limiter stays in every call's path, but a test
+    /// making a dozen DataWorks calls is not paced at the Standard edition's 5 per second.
     ///
     /// # Panics
     ///
@@ -202,6 +205,8 @@ impl TestCloud {
         );
         cloud.retry_base_delay = std::time::Duration::from_millis(10);
         cloud.retry_max_delay = std::time::Duration::from_millis(50);
+        cloud.rate_limits =
+            RateLimits::published().with_dataworks_edition(DataWorksEdition::Enterprise);
         cloud
     }
 

@@ -209,6 +209,10 @@ async fn plan_grant(client: &Client, target: &TrustTarget, principal: &str) -> R
     })
 }
 
+/// How the description of a role crossbind created begins; a role whose description no
+/// longer begins so (someone edited it) is never deleted by crossbind.
+pub(crate) const CREATED_BY_CROSSBIND: &str = "Created by crossbind";
+
 /// Reads the role and plans the revocation.
 async fn plan_revoke(
     client: &Client,
@@ -231,6 +235,14 @@ async fn plan_revoke(
     let (after, changed) = parse_policy(&role)?.without_service_principal(principal);
     let remaining = after.principals();
     let mut steps = Vec::new();
+    // The coordinator knows whether *its* association created the role; the description
+    // crossbind writes at creation tells the same for a role another association created
+    // (for a second consumer that found the role already there).
+    let created_by_crossbind = created_by_crossbind
+        || role
+            .description
+            .as_deref()
+            .is_some_and(|d| d.starts_with(CREATED_BY_CROSSBIND));
     if created_by_crossbind && remaining.is_empty() {
         let attached = client
             .list_policies_for_role(&target.role)
@@ -351,7 +363,7 @@ async fn create_role(client: &Client, target: &TrustTarget, policy: &TrustPolicy
         role_name: target.role.clone(),
         assume_role_policy_document: policy.to_json(),
         description: Some(format!(
-            "Created by crossbind for account {}: lets that account's DataWorks use this \
+            "{CREATED_BY_CROSSBIND} for account {}: lets that account's DataWorks use this \
              account's EMR clusters.",
             target.consumer
         )),

@@ -58,6 +58,9 @@ pub struct StackOptions {
     pub provider_uid: String,
     /// Consumer account (A).
     pub consumer_uid: String,
+    /// Further consumer accounts, each with an agent of its own (for a role shared by two
+    /// consumers); the provider's consent must list them too.
+    pub extra_consumer_uids: Vec<String>,
     /// Region both agents operate in.
     pub region: String,
     /// Consent of the provider: the consumer accounts, roles and clusters it accepts.
@@ -99,6 +102,8 @@ pub struct Stack {
     pub provider: String,
     /// Consumer agent address.
     pub consumer: String,
+    /// Account and address of every further consumer agent.
+    pub extra_consumers: Vec<(String, String)>,
     /// Coordinator address.
     pub coordinator: String,
     /// Where the PKI lives.
@@ -107,8 +112,17 @@ pub struct Stack {
     pub work_dir: PathBuf,
     /// Trust domain of the PKI.
     pub trust_domain: String,
-    bin_dir: PathBuf,
     children: Vec<(String, Child)>,
+    /// How each process was started and where it listens, for restarts.
+    launches: Vec<(String, Launch, String)>,
+}
+
+/// How to start one process of the stack.
+#[derive(Clone)]
+struct Launch {
+    program: PathBuf,
+    args: Vec<std::ffi::OsString>,
+    key: Option<KeyPair>,
 }
 
 // === impl StackOptions ===
@@ -122,6 +136,7 @@ impl StackOptions {
             world: None,
             provider_uid: DEFAULT_PROVIDER_UID.to_string(),
             consumer_uid: DEFAULT_CONSUMER_UID.to_string(),
+            extra_consumer_uids: Vec::new(),
             region: DEFAULT_REGION.to_string(),
             provider_consent: ProviderConsent {
                 consumer_accounts: vec![DEFAULT_CONSUMER_UID.to_string()],
@@ -186,35 +201,36 @@ impl Stack {
         let provider_id = SpiffeId::provider(&trust_domain, &options.provider_uid)?;
         let consumer_id = SpiffeId::consumer(&trust_domain, &options.consumer_uid)?;
         let client_id = SpiffeId::client(&trust_domain, STACK_CLIENT)?;
-        let pki = pki::init(
-            &pki_dir,
-            &trust_domain,
-            &[
-                coordinator_id.clone(),
-                provider_id.clone(),
-                consumer_id.clone(),
-                client_id,
-            ],
-        )?;
+        let mut identities = vec![
+            coordinator_id.clone(),
+            provider_id.clone(),
+            consumer_id.clone(),
+            client_id,
+        ];
+        for uid in &options.extra_consumer_uids {
+            identities.push(SpiffeId::consumer(&trust_domain, uid)?);
+        }
+        let pki = pki::init(&pki_dir, &trust_domain, &identities)?;
 
         let mut stack = Stack {
             cloudsim: String::new(),
             provider: String::new(),
             consumer: String::new(),
+            extra_consumers: Vec::new(),
             coordinator: String::new(),
             pki_dir: pki_dir.clone(),
             work_dir: work.clone(),
             trust_domain: trust_domain.clone(),
-            bin_dir: options.bin_dir.clone(),
             children: Vec::new(),
+            launches: Vec::new(),
         };
 
-        let mut cloudsim = Command::new(options.bin_dir.join("crossbind-cloudsim"));
-        cloudsim.args(["--listen", "127.0.0.1:0"]);
+        let mut cloudsim = Launch::new(options.bin_dir.join("crossbind-cloudsim"), None);
         if let Some(path) = &options.world {
-            cloudsim.arg("--world").arg(path);
+            cloudsim.args.push("--world".into());
+            cloudsim.args.push(path.into());
         }
-        stack.cloudsim = stack.launch("cloudsim", cloudsim).await?;
+        stack.cloudsim = stack.launch("cloudsim", cloudsim, None).await?;
         let endpoint = format!("http://{}", stack.cloudsim);
 
         let provider_config = work.join("provider.toml");
@@ -222,20 +238,39 @@ impl Stack {
             &provider_config,
             &provider_toml(options, &pki.paths(&provider_id), &trust_domain, &endpoint),
         )?;
-        let mut provider = Command::new(options.bin_dir.join("crossbind-provider"));
-        provider.arg("--config").arg(&provider_config);
-        credentials(&mut provider, &provider_key);
-        stack.provider = stack.launch("provider", provider).await?;
+        let provider = Launch::new(
+            options.bin_dir.join("crossbind-provider"),
+            Some(provider_key),
+        )
+        .config(&provider_config);
+        stack.provider = stack.launch("provider", provider, None).await?;
 
         let consumer_config = work.join("consumer.toml");
         write(
             &consumer_config,
             &consumer_toml(options, &pki.paths(&consumer_id), &trust_domain, &endpoint),
         )?;
-        let mut consumer = Command::new(options.bin_dir.join("crossbind-consumer"));
-        consumer.arg("--config").arg(&consumer_config);
-        credentials(&mut consumer, &consumer_key);
-        stack.consumer = stack.launch("consumer", consumer).await?;
+        let consumer = Launch::new(
+            options.bin_dir.join("crossbind-consumer"),
+            Some(consumer_key),
+        )
+        .config(&consumer_config);
+        stack.consumer = stack.launch("consumer", consumer, None).await?;
+        for uid in &options.extra_consumer_uids {
+            let key = access_key(&world, uid)?;
+            let id = SpiffeId::consumer(&trust_domain, uid)?;
+            let config = work.join(format!("consumer-{uid}.toml"));
+            write(
+                &config,
+                &consumer_toml(options, &pki.paths(&id), &trust_domain, &endpoint),
+            )?;
+            let agent =
+                Launch::new(options.bin_dir.join("crossbind-consumer"), Some(key)).config(&config);
+            let address = stack
+                .launch(&format!("consumer-{uid}"), agent, None)
+                .await?;
+            stack.extra_consumers.push((uid.clone(), address));
+        }
 
         let coordinator_config = work.join("coordinator.toml");
         let mut text = String::new();
@@ -258,31 +293,39 @@ impl Stack {
             cuid = options.consumer_uid,
             cep = stack.consumer,
         );
+        for (uid, address) in &stack.extra_consumers {
+            let _ = write!(
+                text,
+                "\n[[consumers]]\naccount_uid = {uid:?}\nendpoint = {address:?}\n"
+            );
+        }
         write(&coordinator_config, &text)?;
-        stack.start_coordinator().await?;
+        let coordinator = Launch::new(options.bin_dir.join("crossbind-coordinator"), None)
+            .config(&coordinator_config);
+        stack.coordinator = stack.launch("coordinator", coordinator, None).await?;
         Ok(stack)
     }
 
-    /// Kills the coordinator process with SIGKILL (no chance to clean up) and waits for it.
-    pub async fn kill_coordinator(&mut self) {
-        if let Some(index) = self
-            .children
-            .iter()
-            .position(|(name, _)| name == "coordinator")
-        {
+    /// Kills one process (`cloudsim`, `provider`, `consumer`, `coordinator`) with SIGKILL,
+    /// giving it no chance to clean up, and waits for it to be gone.
+    pub async fn kill(&mut self, name: &str) {
+        if let Some(index) = self.children.iter().position(|(n, _)| n == name) {
             let (_, mut child) = self.children.remove(index);
             let _ = child.kill().await;
         }
     }
 
-    /// Starts the coordinator again on the same configuration and database (a new port).
-    pub async fn start_coordinator(&mut self) -> Result<()> {
-        let mut coordinator = Command::new(self.bin_dir.join("crossbind-coordinator"));
-        coordinator
-            .arg("--config")
-            .arg(self.work_dir.join("coordinator.toml"));
-        clear_cloud_env(&mut coordinator);
-        self.coordinator = self.launch("coordinator", coordinator).await?;
+    /// Starts a killed process again, with the same configuration (and so the same database
+    /// for the coordinator) on the same address.
+    pub async fn restart(&mut self, name: &str) -> Result<()> {
+        self.kill(name).await;
+        let (launch, address) = self
+            .launches
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, launch, address)| (launch.clone(), address.clone()))
+            .ok_or_else(|| CliError::Setup(format!("the stack has no process {name}")))?;
+        self.launch(name, launch, Some(&address)).await?;
         Ok(())
     }
 
@@ -322,7 +365,8 @@ impl Stack {
         self.children.clear();
     }
 
-    async fn launch(&mut self, name: &str, mut command: Command) -> Result<String> {
+    async fn launch(&mut self, name: &str, spec: Launch, address: Option<&str>) -> Result<String> {
+        let mut command = spec.command(address.unwrap_or("127.0.0.1:0"));
         let log_path = self.work_dir.join(format!("{name}.log"));
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -348,7 +392,11 @@ impl Stack {
             Ok(Ok(Some(address))) if !address.trim().is_empty() => {
                 // Keep draining stdout so that the process never blocks on a full pipe.
                 tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                Ok(address.trim().to_string())
+                let address = address.trim().to_string();
+                self.launches.retain(|(n, _, _)| n != name);
+                self.launches
+                    .push((name.to_string(), spec, address.clone()));
+                Ok(address)
             }
             _ => Err(CliError::Start {
                 name: name.to_string(),
@@ -367,9 +415,58 @@ const BINARIES: [&str; 4] = [
     "crossbind-coordinator",
 ];
 
+#[derive(Clone)]
 struct KeyPair {
     id: String,
     secret: String,
+}
+
+// === impl Launch ===
+
+impl std::fmt::Debug for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key's secret stays out of Debug output.
+        f.debug_struct("Launch")
+            .field("program", &self.program)
+            .field("args", &self.args)
+            .field("access_key_id", &self.key.as_ref().map(|k| &k.id))
+            .finish()
+    }
+}
+
+impl Launch {
+    fn new(program: PathBuf, key: Option<KeyPair>) -> Self {
+        Self {
+            program,
+            args: Vec::new(),
+            key,
+        }
+    }
+
+    fn config(mut self, path: &Path) -> Self {
+        self.args.push("--config".into());
+        self.args.push(path.into());
+        self
+    }
+
+    /// The command, listening on `address`. Every inherited `ALIBABA_CLOUD_*` variable is
+    /// removed; an agent gets its own account's key and nothing else.
+    fn command(&self, address: &str) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args).args(["--listen", address]);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("ALIBABA_CLOUD_") {
+                command.env_remove(&key);
+            }
+        }
+        if let Some(key) = &self.key {
+            command
+                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &key.id)
+                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &key.secret)
+                .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true");
+        }
+        command
+    }
 }
 
 fn access_key(world: &World, uid: &str) -> Result<KeyPair> {
@@ -386,22 +483,6 @@ fn access_key(world: &World, uid: &str) -> Result<KeyPair> {
         id: key.id.clone(),
         secret: key.secret().expose_secret().to_string(),
     })
-}
-
-fn clear_cloud_env(command: &mut Command) {
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("ALIBABA_CLOUD_") {
-            command.env_remove(&key);
-        }
-    }
-}
-
-fn credentials(command: &mut Command, key: &KeyPair) {
-    clear_cloud_env(command);
-    command
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &key.id)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &key.secret)
-        .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true");
 }
 
 fn tls_section(paths: &pki::IssuedPaths) -> String {

@@ -614,7 +614,7 @@ impl Engine {
             )
         });
         let results = futures::future::join_all(registrations).await;
-        let mut first_failure = None;
+        let mut first_stop = None;
         for result in results {
             match result {
                 Ok(registered) => {
@@ -638,13 +638,13 @@ impl Engine {
                         a.resources.sort_by_key(|r| r.environment);
                     });
                 }
-                Err(failure) => {
-                    first_failure.get_or_insert(failure);
+                Err(stop) => {
+                    first_stop.get_or_insert(stop);
                 }
             }
         }
-        match first_failure {
-            Some(failure) => Err(failure.into()),
+        match first_stop {
+            Some(stop) => Err(stop),
             None => Ok(()),
         }
     }
@@ -657,7 +657,7 @@ impl Engine {
         recorded: Option<T>,
         describe: fn(&T) -> String,
         call: F,
-    ) -> Result<T, Failure>
+    ) -> Result<T, Stop>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
@@ -671,14 +671,15 @@ impl Engine {
     }
 
     /// Runs one step: marks it running, calls the agent (retrying while the failure is
-    /// transient, up to the step deadline) and records every attempt and the outcome.
+    /// transient, up to the step deadline) and records every attempt and the outcome. A
+    /// cancel asked for during a retry wait stops the step there: no call is in flight.
     async fn step<T, F, Fut>(
         &self,
         id: &str,
         name: &'static str,
         describe: fn(&T) -> String,
         mut call: F,
-    ) -> Result<T, Failure>
+    ) -> Result<T, Stop>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
@@ -714,13 +715,22 @@ impl Engine {
                 warn!(step.name = name, attempt, "{message}");
                 self.event(id, EventKind::StepRetrying, name, message);
                 tokio::time::sleep(delay).await;
+                if let Err(stop) = self.checkpoint(id) {
+                    self.set_step(
+                        id,
+                        name,
+                        StepState::Pending,
+                        "cancelled while waiting to retry",
+                    );
+                    return Err(stop);
+                }
                 continue;
             }
             self.attempt(id, name, attempt, started_at, "failed", Some(&status));
             let failure = step_failure(name, &status);
             self.set_step(id, name, StepState::Failed, &failure.message);
             self.event(id, EventKind::StepFailed, name, failure.message.clone());
-            return Err(failure);
+            return Err(failure.into());
         }
     }
 

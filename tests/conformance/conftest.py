@@ -16,7 +16,6 @@ import select
 import signal
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,11 +108,6 @@ class Cloudsim:
         addr = line.decode().strip()
         assert re.fullmatch(r"127\.0\.0\.1:\d+", addr), f"unexpected first line {addr!r}"
         return addr
-
-    def state(self) -> dict:
-        """cloudsim's inspection endpoint (unsigned, read-only)."""
-        with urllib.request.urlopen(f"http://{self.addr}/_cloudsim/state", timeout=10) as r:
-            return json.load(r)
 
     def log(self) -> str:
         self._log.flush()

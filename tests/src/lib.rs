@@ -6,7 +6,14 @@
 
 use std::path::PathBuf;
 
+use crossbind_aliyun::{
+    client::{Client, ClientConfig},
+    credentials::Credentials,
+    endpoint::Endpoints,
+    ids::RegionId,
+};
 use crossbind_cli::stack::{Stack, StackOptions, sibling_bin_dir};
+use crossbind_cloudsim::World;
 use crossbind_proto::{
     Association, CreateAssociationRequest, GetAssociationRequest, WatchAssociationRequest,
 };
@@ -75,10 +82,14 @@ impl Harness {
             .await
             .expect("create association")
             .into_inner();
+        self.settle(&created.id).await
+    }
+
+    /// Follows an association's events until it is at rest and returns its final record.
+    pub async fn settle(&self, id: &str) -> Association {
+        let mut client = self.stack.client().await.expect("coordinator client");
         let mut events = client
-            .watch_association(WatchAssociationRequest {
-                id: created.id.clone(),
-            })
+            .watch_association(WatchAssociationRequest { id: id.to_string() })
             .await
             .expect("watch")
             .into_inner();
@@ -86,10 +97,29 @@ impl Harness {
             event.expect("event");
         }
         client
-            .get_association(GetAssociationRequest { id: created.id })
+            .get_association(GetAssociationRequest { id: id.to_string() })
             .await
             .expect("get association")
             .into_inner()
+    }
+
+    /// An Alibaba Cloud client of `account` aimed at the emulator, for changing the cloud
+    /// behind crossbind's back (drift) or reading it directly.
+    pub fn cloud(&self, account: &str, world: &World) -> Client {
+        use secrecy::ExposeSecret;
+        let key = world
+            .accounts
+            .iter()
+            .find(|a| a.uid.as_str() == account)
+            .and_then(|a| a.access_keys.first())
+            .expect("the account has a key");
+        let mut config = ClientConfig::new(RegionId::new("cn-hangzhou").expect("region"));
+        config.endpoints = Endpoints::with_override(format!("http://{}", self.stack.cloudsim));
+        Client::new(
+            Credentials::new(key.id.clone(), key.secret().expose_secret().to_string()),
+            config,
+        )
+        .expect("cloud client")
     }
 
     /// The emulator's state.

@@ -226,6 +226,14 @@ async fn a_wait_is_logged_at_debug_naming_the_bucket() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Tracing caches each callsite's interest process-wide, decided by whichever thread hits
+    // it first; a sibling test without a subscriber may have made it "never". Hit the
+    // callsite here, then have the cache recomputed for this thread's subscriber.
+    let warm = limiter(RateLimits::published().with_limit(key("Sts"), rate(1.0)));
+    offsets(&warm, &[(Product::Sts, "AssumeRole"); 2]).await;
+    tracing::callsite::rebuild_interest_cache();
+    captured.0.lock().unwrap().clear();
+
     let l = limiter(RateLimits::published());
     offsets(&l, &[(Product::DataWorks, "GetProject"); 5]).await;
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -121,7 +121,7 @@ impl Engine {
                 (environment, result)
             });
         }
-        let mut first_failure = None;
+        let mut first_stop = None;
         for (environment, result) in futures::future::join_all(work).await {
             match result {
                 Ok(response) => {
@@ -140,13 +140,13 @@ impl Engine {
                         a.resources.retain(|r| r.environment() != environment)
                     });
                 }
-                Err(failure) => {
-                    first_failure.get_or_insert(failure);
+                Err(stop) => {
+                    first_stop.get_or_insert(stop);
                 }
             }
         }
-        if let Some(failure) = first_failure {
-            return Err(failure.into());
+        if let Some(stop) = first_stop {
+            return Err(stop);
         }
 
         // 2. The trust, only when the association's trust step ran.

@@ -9,7 +9,7 @@ use crossbind_proto::{
 };
 use tonic::{Code, Status};
 
-use super::steps;
+use super::{Stop, steps};
 use crate::error::RequestError;
 
 /// The compute resource name used when a request gives none: `crossbind_<cluster id>`,
@@ -49,20 +49,21 @@ pub(super) fn register_step(environment: Environment) -> &'static str {
     }
 }
 
-/// Awaits two steps together; when both fail, the failures are combined.
+/// Awaits two steps together; when both fail, the failures are combined, and a cancel wins.
 pub(super) async fn join_steps<A, B>(
-    a: impl Future<Output = Result<A, Failure>>,
-    b: impl Future<Output = Result<B, Failure>>,
-) -> Result<(A, B), Failure> {
+    a: impl Future<Output = Result<A, Stop>>,
+    b: impl Future<Output = Result<B, Stop>>,
+) -> Result<(A, B), Stop> {
     match tokio::join!(a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(Stop::Cancelled), _) | (_, Err(Stop::Cancelled)) => Err(Stop::Cancelled),
         (Err(f), Ok(_)) | (Ok(_), Err(f)) => Err(f),
-        (Err(first), Err(second)) => Err(Failure {
+        (Err(Stop::Failed(first)), Err(Stop::Failed(second))) => Err(Stop::Failed(Failure {
             step: format!("{}, {}", first.step, second.step),
             code: first.code,
             reasons: first.reasons.into_iter().chain(second.reasons).collect(),
             message: format!("{}; {}", first.message, second.message),
-        }),
+        })),
     }
 }
 
