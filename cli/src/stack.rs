@@ -71,6 +71,12 @@ pub struct StackOptions {
     pub role_propagation_timeout_seconds: u64,
     /// Signature version the agents use ("v2" or "v3").
     pub signature: String,
+    /// DataWorks edition whose API quota the agents pace themselves to (`None`: the agents'
+    /// default).
+    pub dataworks_edition: Option<String>,
+    /// How often the coordinator checks every succeeded association for drift (`None`: on
+    /// demand only).
+    pub drift_interval_seconds: Option<u64>,
 }
 
 /// The provider agent's `[consent]` section.
@@ -149,6 +155,8 @@ impl StackOptions {
             },
             role_propagation_timeout_seconds: 120,
             signature: "v2".to_string(),
+            dataworks_edition: None,
+            drift_interval_seconds: None,
         }
     }
 }
@@ -278,13 +286,14 @@ impl Stack {
         let _ = write!(
             text,
             "listen = \"127.0.0.1:0\"\ntrust_domain = {td:?}\nclients = [{client:?}]\n\
-             database = {db:?}\n\n\
+             database = {db:?}\ndrift_interval_seconds = {drift}\n\n\
              [tls]\ncert = {cert:?}\nkey = {key:?}\nca = {ca:?}\n\n\
              [[providers]]\naccount_uid = {puid:?}\nendpoint = {pep:?}\n\n\
              [[consumers]]\naccount_uid = {cuid:?}\nendpoint = {cep:?}\n",
             td = trust_domain,
             client = STACK_CLIENT,
             db = work.join("coordinator.db").display().to_string(),
+            drift = options.drift_interval_seconds.unwrap_or(0),
             cert = paths.cert.display().to_string(),
             key = paths.key.display().to_string(),
             ca = paths.ca.display().to_string(),
@@ -508,11 +517,12 @@ fn provider_toml(
     let consent = &options.provider_consent;
     format!(
         "listen = \"127.0.0.1:0\"\ntrust_domain = {td:?}\n\n{tls}\n\
-         [cloud]\nregion = {region:?}\nendpoint = {endpoint:?}\nsignature = {sig:?}\n\n\
+         [cloud]\nregion = {region:?}\nendpoint = {endpoint:?}\nsignature = {sig:?}\n{limits}\n\
          [consent]\nconsumer_accounts = {accounts}\nrole_names = {roles}\nclusters = {clusters}\n",
         tls = tls_section(paths),
         region = options.region,
         sig = options.signature,
+        limits = rate_limits(options),
         accounts = toml_list(&consent.consumer_accounts),
         roles = toml_list(&consent.role_names),
         clusters = toml_list(&consent.clusters),
@@ -528,16 +538,24 @@ fn consumer_toml(
     let consent = &options.consumer_consent;
     format!(
         "listen = \"127.0.0.1:0\"\ntrust_domain = {td:?}\n\n{tls}\n\
-         [cloud]\nregion = {region:?}\nendpoint = {endpoint:?}\nsignature = {sig:?}\n\n\
+         [cloud]\nregion = {region:?}\nendpoint = {endpoint:?}\nsignature = {sig:?}\n{limits}\n\
          [consent]\nprovider_accounts = {accounts}\nworkspaces = {workspaces}\n\n\
          [registration]\nrole_propagation_timeout_seconds = {timeout}\n",
         tls = tls_section(paths),
         region = options.region,
         sig = options.signature,
+        limits = rate_limits(options),
         accounts = toml_list(&consent.provider_accounts),
         workspaces = toml_list(&consent.workspaces),
         timeout = options.role_propagation_timeout_seconds,
     )
+}
+
+fn rate_limits(options: &StackOptions) -> String {
+    match &options.dataworks_edition {
+        Some(edition) => format!("\n[cloud.rate_limits]\ndataworks_edition = {edition:?}\n"),
+        None => String::new(),
+    }
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

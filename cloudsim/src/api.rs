@@ -1,5 +1,6 @@
 //! Dispatch from (`Version`, `Action`) to the emulated actions of STS, RAM, EMR and DataWorks,
-//! each in its own module. Authentication has already happened; these only apply the rules.
+//! each in its own module, through one table of the emulated actions. Authentication (and
+//! fault injection) has already happened; these only apply the rules.
 
 mod dataworks;
 mod emr;
@@ -31,32 +32,72 @@ pub(crate) struct Ctx<'a> {
     pub(crate) caller: &'a Caller,
 }
 
+/// One emulated action's handler.
+type Handler = fn(&mut State, &Ctx<'_>, &Params) -> Reply;
+
+/// Every emulated action: (`Version`, `Action`, handler). Dispatch, the fault-injection scope
+/// and the world file's `settings.faults.actions` check all read this one table.
+const ACTIONS: [(&str, &str, Handler); 19] = [
+    (STS_VERSION, "GetCallerIdentity", sts::get_caller_identity),
+    (RAM_VERSION, "GetRole", ram::get_role),
+    (RAM_VERSION, "CreateRole", ram::create_role),
+    (RAM_VERSION, "UpdateRole", ram::update_role),
+    (RAM_VERSION, "DeleteRole", ram::delete_role),
+    (RAM_VERSION, "ListRoles", ram::list_roles),
+    (RAM_VERSION, "AttachPolicyToRole", ram::attach_policy),
+    (RAM_VERSION, "DetachPolicyFromRole", ram::detach_policy),
+    (RAM_VERSION, "ListPoliciesForRole", ram::list_policies),
+    (EMR_VERSION, "GetCluster", emr::get_cluster),
+    (EMR_VERSION, "ListClusters", emr::list_clusters),
+    (
+        EMR_VERSION,
+        "ListApplicationConfigs",
+        emr::list_application_configs,
+    ),
+    (
+        EMR_LEGACY_VERSION,
+        "DescribeClusterV2",
+        emr::describe_cluster_v2,
+    ),
+    (DATAWORKS_VERSION, "GetProject", dataworks::get_project),
+    (DATAWORKS_VERSION, "ListProjects", dataworks::list_projects),
+    (DATAWORKS_VERSION, "ListComputeResources", dataworks::list),
+    (
+        DATAWORKS_VERSION,
+        "CreateComputeResource",
+        dataworks::create,
+    ),
+    (DATAWORKS_VERSION, "GetComputeResource", dataworks::get),
+    (
+        DATAWORKS_VERSION,
+        "DeleteComputeResource",
+        dataworks::delete,
+    ),
+];
+
 /// Runs the action named by `api`.
 pub(crate) fn dispatch(state: &mut State, ctx: &Ctx<'_>, api: &Api, params: &Params) -> Reply {
-    match (api.version.as_str(), api.action.as_str()) {
-        (STS_VERSION, "GetCallerIdentity") => sts::get_caller_identity(ctx),
-        (RAM_VERSION, "GetRole") => ram::get_role(state, ctx, params),
-        (RAM_VERSION, "CreateRole") => ram::create_role(state, ctx, params),
-        (RAM_VERSION, "UpdateRole") => ram::update_role(state, ctx, params),
-        (RAM_VERSION, "DeleteRole") => ram::delete_role(state, ctx, params),
-        (RAM_VERSION, "ListRoles") => ram::list_roles(state, ctx, params),
-        (RAM_VERSION, "AttachPolicyToRole") => ram::attach_policy(state, ctx, params),
-        (RAM_VERSION, "DetachPolicyFromRole") => ram::detach_policy(state, ctx, params),
-        (RAM_VERSION, "ListPoliciesForRole") => ram::list_policies(state, ctx, params),
-        (EMR_VERSION, "GetCluster") => emr::get_cluster(state, ctx, params),
-        (EMR_VERSION, "ListClusters") => emr::list_clusters(state, ctx, params),
-        (EMR_VERSION, "ListApplicationConfigs") => {
-            emr::list_application_configs(state, ctx, params)
-        }
-        (EMR_LEGACY_VERSION, "DescribeClusterV2") => emr::describe_cluster_v2(state, ctx, params),
-        (DATAWORKS_VERSION, "GetProject") => dataworks::get_project(state, ctx, params),
-        (DATAWORKS_VERSION, "ListProjects") => dataworks::list_projects(state, ctx, params),
-        (DATAWORKS_VERSION, "ListComputeResources") => dataworks::list(state, ctx, params),
-        (DATAWORKS_VERSION, "CreateComputeResource") => dataworks::create(state, ctx, params),
-        (DATAWORKS_VERSION, "GetComputeResource") => dataworks::get(state, ctx, params),
-        (DATAWORKS_VERSION, "DeleteComputeResource") => dataworks::delete(state, ctx, params),
-        _ => Err(ApiError::unknown_api()),
+    match handler(&api.version, &api.action) {
+        Some(run) => run(state, ctx, params),
+        None => Err(ApiError::unknown_api()),
     }
+}
+
+/// Whether (`version`, `action`) is an emulated action.
+pub(crate) fn is_emulated(version: &str, action: &str) -> bool {
+    handler(version, action).is_some()
+}
+
+/// Whether some version of the emulator serves an action called `action`.
+pub(crate) fn is_action_name(action: &str) -> bool {
+    ACTIONS.iter().any(|(_, a, _)| *a == action)
+}
+
+fn handler(version: &str, action: &str) -> Option<Handler> {
+    ACTIONS
+        .iter()
+        .find(|(v, a, _)| *v == version && *a == action)
+        .map(|(_, _, run)| *run)
 }
 
 /// The caller's account; every key belongs to one, so a miss is an emulator defect.
@@ -69,9 +110,5 @@ fn own_mut<'s>(state: &'s mut State, ctx: &Ctx<'_>) -> Result<&'s mut AccountSta
 }
 
 fn internal() -> ApiError {
-    ApiError::new(
-        500,
-        "InternalError",
-        "The request processing has failed due to some unknown error, exception or failure.",
-    )
+    ApiError::internal_error()
 }

@@ -24,8 +24,28 @@
 //!   attached and changed at least `role_propagation_seconds` ago; and with 400
 //!   `InvalidParameter.ClusterNotSupported` unless the cluster exists there (account and
 //!   region) and is a RUNNING HADOOP cluster on EMR-3.38.2/3.38.3 without DLF or Kerberos.
-//! - `GET /_cloudsim/state` (unsigned, read-only) shows the state; [`Sim::snapshot`] returns
-//!   the same value in Rust.
+//! - Fault injection (`[settings.faults]`, all off by default; the binary's flags override
+//!   it), decided after the signature is verified, so a faulted call has consumed its nonce,
+//!   and before the action runs, so it changes no state:
+//!   - `throttle_rate` (0 to 1): share of calls answered 400 `Throttling.User`, "Request was
+//!     denied due to user flow control." (`--throttle-rate`);
+//!   - `server_error_rate` (0 to 1): share answered 503 `ServiceUnavailable` or 500
+//!     `InternalError`, even odds (`--server-error-rate`); throttling takes precedence when
+//!     the two add up to more than 1;
+//!   - `latency_ms`: wait before answering each call in scope, faulted or not
+//!     (`--latency-ms`);
+//!   - `seed` (default 0): seeds the RNG that draws one number per call in scope, so the same
+//!     seed and call order give the same faults (`--fault-seed`);
+//!   - `actions` (default: every emulated action): the action names faults apply to. Calls
+//!     that fail authentication, and calls of actions the emulator does not serve, are never
+//!     faulted or delayed.
+//!
+//!   A rate outside `0..=1` or an unknown action name is a world-file error naming the key.
+//!   `role_propagation_seconds` (`--role-propagation-seconds`) is the delay before a role
+//!   change is in effect. The start-up log line (info) prints all of these.
+//! - `GET /_cloudsim/state` (unsigned, read-only) shows the state, with
+//!   `"faults": {"throttled": N, "server_errors": N, "settings": {...}}` (the effective fault
+//!   keys and `role_propagation_seconds`); [`Sim::snapshot`] returns the same value in Rust.
 //! - Answers have the shapes of the official SDKs' response models: `tests/conformance` runs
 //!   Alibaba Cloud's Python SDKs, unchanged, against the binary and checks every answer
 //!   field by field (names and types) with both signature versions.
@@ -50,8 +70,10 @@
 //!   Keys are root-account keys; RAM users and permission checks (`NoPermission`) are absent.
 //! - Only the V3 algorithm `ACS3-HMAC-SHA256`; `ACS3-HMAC-SM3` and `ACS3-RSA-SHA256` are
 //!   refused with `IncompleteSignature`.
-//! - No fault injection yet (throttling, 5xx, latency): `[settings.faults]` is the reserved
-//!   seam and takes no keys.
+//! - Faults are drawn per call, not from per-API quotas: there is no rate limiter that
+//!   throttles only above a request rate, and throttled answers carry no `x-acs-retry-after`
+//!   header. The fault RNG is `rand`'s `StdRng`, so a seed reproduces a run with the same
+//!   build, not necessarily across `rand` upgrades.
 //! - RAM propagation is modelled as one condition of the cross-account rule (the role's last
 //!   change must be old enough); other RAM reads are immediately consistent.
 //! - Custom RAM policies do not exist; only a handful of system policies are known.
@@ -74,6 +96,7 @@
 mod api;
 mod auth;
 mod error;
+mod faults;
 mod policies;
 mod reply;
 mod request;

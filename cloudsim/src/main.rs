@@ -1,6 +1,6 @@
-//! The `crossbind-cloudsim` binary: parses flags, loads the world, binds, prints the bound
-//! address as the first stdout line, and serves until SIGTERM or ctrl-c. All logic is in the
-//! library.
+//! The `crossbind-cloudsim` binary: parses flags, loads the world (fault flags override its
+//! settings), binds, prints the bound address as the first stdout line, and serves until
+//! SIGTERM or ctrl-c. All logic is in the library.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
@@ -30,6 +30,25 @@ struct Args {
     /// Print the embedded default world and exit.
     #[arg(long)]
     print_default_world: bool,
+    /// Share of calls answered 400 Throttling.User, 0 to 1 (overrides
+    /// `settings.faults.throttle_rate`).
+    #[arg(long, value_name = "RATE", value_parser = rate)]
+    throttle_rate: Option<f64>,
+    /// Share of calls answered 503 ServiceUnavailable or 500 InternalError, 0 to 1 (overrides
+    /// `settings.faults.server_error_rate`).
+    #[arg(long, value_name = "RATE", value_parser = rate)]
+    server_error_rate: Option<f64>,
+    /// Milliseconds to wait before answering each call in scope (overrides
+    /// `settings.faults.latency_ms`).
+    #[arg(long, value_name = "MS")]
+    latency_ms: Option<u64>,
+    /// Seed of the fault RNG (overrides `settings.faults.seed`).
+    #[arg(long, value_name = "SEED")]
+    fault_seed: Option<u64>,
+    /// Seconds before a RAM role change is in effect for DataWorks (overrides
+    /// `settings.role_propagation_seconds`).
+    #[arg(long, value_name = "SECONDS")]
+    role_propagation_seconds: Option<u64>,
 }
 
 #[tokio::main]
@@ -47,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let world = match &args.world {
+    let mut world = match &args.world {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading world file {}", path.display()))?;
@@ -55,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         }
         None => World::default_world(),
     };
+    override_settings(&mut world, &args);
     let shutdown = shutdown_signal().context("installing signal handlers")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -72,6 +92,27 @@ async fn main() -> anyhow::Result<()> {
         () = shutdown => info!("cloudsim stopping"),
     }
     Ok(())
+}
+
+/// Applies the fault and propagation flags given on top of the world's settings.
+fn override_settings(world: &mut World, args: &Args) {
+    let settings = &mut world.settings;
+    let faults = &mut settings.faults;
+    faults.throttle_rate = args.throttle_rate.unwrap_or(faults.throttle_rate);
+    faults.server_error_rate = args.server_error_rate.unwrap_or(faults.server_error_rate);
+    faults.latency_ms = args.latency_ms.unwrap_or(faults.latency_ms);
+    faults.seed = args.fault_seed.unwrap_or(faults.seed);
+    settings.role_propagation_seconds = args
+        .role_propagation_seconds
+        .unwrap_or(settings.role_propagation_seconds);
+}
+
+/// A rate flag: a number from 0 to 1.
+fn rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(String::from("must be a number from 0 to 1")),
+    }
 }
 
 /// Registers SIGTERM and SIGINT (ctrl-c) now, so that none is missed once the address is

@@ -67,6 +67,33 @@ impl ApiError {
         )
     }
 
+    /// 400 `Throttling.User`: the gateway's flow control refused the call.
+    pub(crate) fn throttled() -> Self {
+        Self::new(
+            400,
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        )
+    }
+
+    /// 503 `ServiceUnavailable`: a temporary server failure.
+    pub(crate) fn service_unavailable() -> Self {
+        Self::new(
+            503,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        )
+    }
+
+    /// 500 `InternalError`: an unknown server failure.
+    pub(crate) fn internal_error() -> Self {
+        Self::new(
+            500,
+            "InternalError",
+            "The request processing has failed due to some unknown error, exception or failure.",
+        )
+    }
+
     /// A malformed or unsupported signature scheme.
     pub(crate) fn incomplete_signature(why: &str) -> Self {
         Self::new(

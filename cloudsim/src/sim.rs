@@ -1,11 +1,13 @@
 //! The emulator's handle (`Sim`): shared state behind one lock, the per-request pipeline
-//! (parse → authenticate → dispatch → answer) and the read-only snapshot. HTTP plumbing is
-//! in `server`; the API rules are in `api`.
+//! (parse → authenticate → inject faults → dispatch → answer) and the read-only snapshot.
+//! HTTP plumbing (and the wait for injected latency) is in `server`; the API rules are in
+//! `api`; fault decisions are in `faults`.
 
 pub(crate) mod state;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use crossbind_aliyun::clock::{Clock, format_timestamp};
@@ -17,7 +19,7 @@ use crate::api::{self, Ctx};
 use crate::auth;
 use crate::reply::{ApiError, new_request_id, product_of, with_request_id};
 use crate::request::ApiRequest;
-use crate::world::World;
+use crate::world::{Settings, World};
 use state::{State, epoch_millis, ram_date};
 
 /// A running emulator: cheap to clone, every clone sees the same state.
@@ -31,11 +33,13 @@ struct Inner {
     state: Mutex<State>,
 }
 
-/// The answer to one API request: status and JSON body.
+/// The answer to one API request: status, JSON body and how long to hold it.
 #[derive(Debug, Clone)]
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) body: Value,
+    /// Injected latency: how long to wait before sending the answer.
+    pub(crate) delay: Duration,
 }
 
 // === impl Sim ===
@@ -57,23 +61,34 @@ impl Sim {
         &self.inner.clock
     }
 
+    /// The settings in force: the world's `[settings]`, faults included.
+    pub fn settings(&self) -> Settings {
+        self.lock().settings.clone()
+    }
+
     /// Everything the inspection endpoint shows: accounts with roles, clusters, workspaces and
-    /// compute resources, the mutation log and request counts. Holds no secrets.
+    /// compute resources, the mutation log, request counts and injected faults. Holds no
+    /// secrets.
     pub fn snapshot(&self) -> Value {
         snapshot(&self.lock())
     }
 
-    /// Answers one request: authenticates it, runs the action, counts the outcome.
+    /// Answers one request: authenticates it, injects faults, runs the action, counts the
+    /// outcome. A faulted call has consumed its nonce but changes nothing else.
     pub(crate) fn handle(&self, req: &ApiRequest) -> Answer {
         let now = self.inner.clock.now();
         let request_id = new_request_id();
         let params = req.params();
         let (action, version) = auth::api_of(req, &params);
+        let mut delay = Duration::ZERO;
         let mut state = self.lock();
-        // Fault injection (`settings.faults`) will act between authentication and dispatch;
-        // `Faults` takes no keys yet, so every authenticated request is dispatched.
         let outcome =
             auth::authenticate(&mut state, now, req, &params).and_then(|(api, caller)| {
+                let verdict = state.faults.judge(&api.version, &api.action);
+                delay = verdict.delay;
+                if let Some(fault) = verdict.error {
+                    return Err(fault);
+                }
                 let ctx = Ctx {
                     now,
                     caller: &caller,
@@ -86,6 +101,7 @@ impl Sim {
                 Answer {
                     status: StatusCode::OK,
                     body: with_request_id(value, &request_id),
+                    delay,
                 }
             }
             Err(e) => {
@@ -94,6 +110,7 @@ impl Sim {
                 Answer {
                     status: e.status,
                     body: e.body(&request_id, req.host(), product),
+                    delay,
                 }
             }
         };
@@ -121,6 +138,7 @@ impl Sim {
         Answer {
             status: e.status,
             body: e.body(&new_request_id(), host, product_of(None)),
+            delay: Duration::ZERO,
         }
     }
 
@@ -233,6 +251,25 @@ fn snapshot(state: &State) -> Value {
         "accounts": accounts,
         "mutations": mutations,
         "requests": { "accepted": state.accepted, "rejected": state.rejected },
+        "faults": faults_json(state),
+    })
+}
+
+/// Injected-fault counts and the settings that produced them (`role_propagation_seconds`
+/// included: it is the delay before a new role is in effect).
+fn faults_json(state: &State) -> Value {
+    let faults = state.faults.settings();
+    json!({
+        "throttled": state.faults.throttled,
+        "server_errors": state.faults.server_errors,
+        "settings": {
+            "throttle_rate": faults.throttle_rate,
+            "server_error_rate": faults.server_error_rate,
+            "latency_ms": faults.latency_ms,
+            "seed": faults.seed,
+            "actions": faults.actions,
+            "role_propagation_seconds": state.settings.role_propagation_seconds,
+        },
     })
 }
 

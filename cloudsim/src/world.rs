@@ -1,5 +1,6 @@
 //! The world file: the accounts, keys, clusters, roles and workspaces the emulator starts with,
-//! read from TOML and checked once. It does not hold the running state (see `sim`).
+//! the gateway settings and the faults to inject, read from TOML and checked once. It does not
+//! hold the running state (see `sim`) nor inject anything (see `faults`).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -9,6 +10,7 @@ use crossbind_aliyun::trust_policy::TrustPolicy;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
+use crate::api;
 use crate::error::{Error, Result};
 use crate::policies;
 
@@ -46,15 +48,36 @@ pub struct Settings {
     pub nonce_ttl_seconds: u64,
     /// How long a RAM role change takes to be in effect for DataWorks, in seconds.
     pub role_propagation_seconds: u64,
-    /// Fault injection; reserved, nothing is injected yet.
+    /// Fault injection: throttling, server errors and latency; all off by default.
     pub faults: Faults,
 }
 
-/// The `[settings.faults]` table: the seam where throttling, 5xx answers and latency will be
-/// configured. It takes no keys yet, so every request is answered normally.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Faults {}
+/// The `[settings.faults]` table: faults injected into authenticated calls of the emulated
+/// actions, all off by default. Each call in scope draws one number from an RNG seeded with
+/// [`Faults::seed`]: below `throttle_rate` it is throttled, below `throttle_rate +
+/// server_error_rate` it gets a server error, otherwise it runs. A faulted call has still
+/// consumed its signature nonce and changes no state.
+///
+/// [`World::from_toml`] refuses rates outside `0..=1` and unknown action names; a `Faults`
+/// built in code is used as it is.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// Share of calls answered 400 `Throttling.User` ("Request was denied due to user flow
+    /// control."), from 0 to 1.
+    pub throttle_rate: f64,
+    /// Share of calls answered 503 `ServiceUnavailable` or 500 `InternalError` (even odds),
+    /// from 0 to 1. When the two rates add up to more than 1, throttling takes precedence and
+    /// server errors fill the rest.
+    pub server_error_rate: f64,
+    /// Milliseconds to wait before answering each call in scope, faulted or not.
+    pub latency_ms: u64,
+    /// Seed of the fault RNG: the same seed and the same order of calls give the same faults.
+    pub seed: u64,
+    /// The actions faults apply to, by name (e.g. `CreateRole`); `None` means every emulated
+    /// action, an empty list none.
+    pub actions: Option<Vec<String>>,
+}
 
 /// One `[[accounts]]` entry: a root account.
 #[derive(Debug, Clone, Deserialize)]
@@ -311,6 +334,7 @@ impl World {
     }
 
     fn validate(&self) -> Result<()> {
+        self.settings.faults.validate()?;
         let mut uids = HashSet::new();
         let mut key_ids = HashSet::new();
         let mut cluster_ids = HashSet::new();
@@ -412,6 +436,45 @@ impl Default for Settings {
             role_propagation_seconds: DEFAULT_ROLE_PROPAGATION_SECONDS,
             faults: Faults::default(),
         }
+    }
+}
+
+// === impl Faults ===
+
+impl Faults {
+    /// Whether nothing is injected: both rates and the latency are 0.
+    pub fn is_off(&self) -> bool {
+        self.throttle_rate == 0.0 && self.server_error_rate == 0.0 && self.latency_ms == 0
+    }
+
+    /// Whether faults apply to calls of `action` (an emulated action's name).
+    pub fn applies_to(&self, action: &str) -> bool {
+        self.actions
+            .as_ref()
+            .is_none_or(|actions| actions.iter().any(|a| a == action))
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (name, rate) in [
+            ("throttle_rate", self.throttle_rate),
+            ("server_error_rate", self.server_error_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return invalid(
+                    format!("settings.faults.{name}"),
+                    format!("must be a number from 0 to 1, not {rate}"),
+                );
+            }
+        }
+        for (i, action) in self.actions.iter().flatten().enumerate() {
+            if !api::is_action_name(action) {
+                return invalid(
+                    format!("settings.faults.actions[{i}]"),
+                    format!("`{action}` is not an action the emulator serves"),
+                );
+            }
+        }
+        Ok(())
     }
 }
 

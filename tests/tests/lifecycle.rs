@@ -480,3 +480,49 @@ async fn idempotency_keys_and_business_keys() {
     assert_eq!(list.associations.len(), 1);
     h.stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_is_also_checked_on_an_interval() {
+    let (mut options, dir) = options();
+    options.drift_interval_seconds = Some(1);
+    let h = start(options, dir).await;
+    let association = h
+        .run(request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID))
+        .await;
+    assert_eq!(association.state(), AssociationState::Succeeded);
+    let provider = h.cloud(DEFAULT_PROVIDER_UID, &World::default_world());
+    provider
+        .detach_policy_from_role(
+            PolicyType::System,
+            DATAWORKS_EMR_POLICY,
+            &RoleName::new("EMRRole").unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut client = h.stack.client().await.unwrap();
+    // The background check runs every second; give it a bounded number of chances.
+    for _ in 0..50 {
+        let current = client
+            .get_association(crossbind_proto::GetAssociationRequest {
+                id: association.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(report) = current.drift
+            && report.drifted
+        {
+            assert!(
+                report
+                    .drifts
+                    .iter()
+                    .any(|d| d.description.contains("AttachPolicyToRole")),
+                "{report:#?}"
+            );
+            h.stack.stop().await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no drift reported by the interval check\n{}", h.logs());
+}

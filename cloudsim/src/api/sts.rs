@@ -5,9 +5,11 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::reply::Reply;
+use crate::request::Params;
+use crate::sim::state::State;
 
 /// `GetCallerIdentity`: the world has only root-account keys, so the identity is the account.
-pub(super) fn get_caller_identity(ctx: &Ctx<'_>) -> Reply {
+pub(super) fn get_caller_identity(_: &mut State, ctx: &Ctx<'_>, _: &Params) -> Reply {
     let uid = ctx.caller.uid.as_str();
     Ok(json!({
         "AccountId": uid,

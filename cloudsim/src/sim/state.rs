@@ -1,6 +1,6 @@
 //! The emulator's mutable state: per-account roles, clusters, workspaces and compute resources,
-//! the AccessKey table, the nonce memory, and the mutation log. It enforces no API rules;
-//! the `api` handlers do.
+//! the AccessKey table, the nonce memory, the mutation log and the fault injector. It enforces
+//! no API rules; the `api` handlers do.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,6 +11,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use tracing::info;
 
+use crate::faults::FaultInjector;
 use crate::world::{Cluster, PolicyType, Settings, Workspace, World};
 
 /// Everything behind the `Sim` lock.
@@ -24,6 +25,7 @@ pub(crate) struct State {
     pub(crate) mutations: Vec<Mutation>,
     pub(crate) accepted: u64,
     pub(crate) rejected: u64,
+    pub(crate) faults: FaultInjector,
     next_role_id: u64,
     next_resource_id: i64,
 }
@@ -172,6 +174,7 @@ impl State {
             );
         }
         Self {
+            faults: FaultInjector::new(world.settings.faults.clone()),
             settings: world.settings,
             started: now,
             accounts,

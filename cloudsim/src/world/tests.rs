@@ -203,3 +203,103 @@ fn release_shape() {
     assert!(!is_release("3.38.3"));
     assert!(!is_release("EMR-3.x.3"));
 }
+
+#[test]
+fn faults_are_off_by_default() {
+    assert_eq!(World::default_world().settings.faults, Faults::default());
+    assert!(Faults::default().is_off());
+    assert!(World::from_toml(MINIMAL).unwrap().settings.faults.is_off());
+}
+
+#[test]
+fn a_full_faults_table_is_read() {
+    let text = format!(
+        "[settings.faults]\nthrottle_rate = 0.3\nserver_error_rate = 0.1\nlatency_ms = 250\nseed = 7\nactions = [\"CreateRole\", \"GetCluster\"]\n{MINIMAL}"
+    );
+    let faults = World::from_toml(&text).unwrap().settings.faults;
+    assert_eq!(
+        faults,
+        Faults {
+            throttle_rate: 0.3,
+            server_error_rate: 0.1,
+            latency_ms: 250,
+            seed: 7,
+            actions: Some(vec!["CreateRole".into(), "GetCluster".into()]),
+        }
+    );
+    assert!(!faults.is_off());
+    assert!(faults.applies_to("GetCluster"));
+    assert!(!faults.applies_to("GetRole"));
+}
+
+#[test]
+fn rates_outside_zero_to_one_are_refused_naming_the_key() {
+    for (key, value) in [
+        ("throttle_rate", "1.5"),
+        ("throttle_rate", "-0.1"),
+        ("server_error_rate", "1.01"),
+        ("server_error_rate", "nan"),
+    ] {
+        let e = err(&format!("[settings.faults]\n{key} = {value}\n{MINIMAL}"));
+        assert!(
+            e.starts_with(&format!(
+                "world key `settings.faults.{key}`: must be a number"
+            )),
+            "{e}"
+        );
+    }
+    for edge in ["0.0", "1.0"] {
+        let text = format!("[settings.faults]\nthrottle_rate = {edge}\n{MINIMAL}");
+        assert!(World::from_toml(&text).is_ok(), "{edge}");
+    }
+}
+
+#[test]
+fn unknown_fault_actions_and_keys_are_refused() {
+    let e = err(&format!(
+        "[settings.faults]\nactions = [\"CreateRole\", \"CreateUser\"]\n{MINIMAL}"
+    ));
+    assert_eq!(
+        e,
+        "world key `settings.faults.actions[1]`: `CreateUser` is not an action the emulator serves"
+    );
+    let e = err(&format!("[settings.faults]\nthrottle = 0.3\n{MINIMAL}"));
+    assert!(e.contains("key `throttle`"), "{e}");
+    assert!(e.contains("line 2"), "{e}");
+}
+
+#[test]
+fn the_default_world_documents_every_fault_key() {
+    // The commented `[settings.faults]` table, uncommented, must parse (unknown keys are
+    // refused) and name every key.
+    let mut table = String::new();
+    let mut keys = Vec::new();
+    for line in DEFAULT_WORLD_TOML.lines() {
+        let Some(rest) = line.strip_prefix("# ") else {
+            continue;
+        };
+        if rest == "[settings.faults]" {
+            table.push_str("[settings.faults]\n");
+        } else if let Some((key, _)) = rest.split_once(" = ").filter(|_| !table.is_empty())
+            && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            && !keys.contains(&key)
+        {
+            keys.push(key);
+            table.push_str(rest);
+            table.push('\n');
+        }
+    }
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "actions",
+            "latency_ms",
+            "seed",
+            "server_error_rate",
+            "throttle_rate"
+        ]
+    );
+    let faults = World::from_toml(&table).unwrap().settings.faults;
+    assert!(faults.is_off(), "{faults:?}");
+}

@@ -1,5 +1,6 @@
 //! The `crossbind-cloudsim` binary: `--print-default-world`, the first stdout line, a bad
-//! world file, and a clean exit on SIGTERM.
+//! world file, a clean exit on SIGTERM, and the fault flags (override the world, refused
+//! out of range, shown in the start-up log line).
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
@@ -72,4 +73,111 @@ async fn prints_the_address_first_serves_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// A copy of the default world whose `[settings.faults]` table is `faults`, in `dir`.
+fn world_with_faults(dir: &tempfile::TempDir, faults: &str) -> std::path::PathBuf {
+    let path = dir.path().join("world.toml");
+    let text = DEFAULT_WORLD_TOML.replacen(
+        "role_propagation_seconds = 0\n",
+        &format!("role_propagation_seconds = 0\n[settings.faults]\n{faults}"),
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn fault_flags_override_the_world_and_are_logged_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = world_with_faults(
+        &dir,
+        "throttle_rate = 0.5\nserver_error_rate = 0.2\nlatency_ms = 40\nseed = 3\nactions = [\"CreateRole\"]\n",
+    );
+    let mut child = Command::new(BIN)
+        .arg("--world")
+        .arg(&world)
+        .args(["--listen", "127.0.0.1:0", "--throttle-rate", "0.3"])
+        .args(["--server-error-rate", "0.1", "--latency-ms", "0"])
+        .args(["--fault-seed", "99", "--role-propagation-seconds", "3"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr: std::net::SocketAddr = first.trim().parse().unwrap_or_else(|_| panic!("{first:?}"));
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = loop {
+        let line = log.next().expect("a start-up line").unwrap();
+        if line.contains("cloudsim listening") {
+            break line;
+        }
+    };
+
+    let state: serde_json::Value = reqwest::get(format!("http://{addr}/_cloudsim/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(
+        state["faults"]["settings"],
+        serde_json::json!({
+            "throttle_rate": 0.3,
+            "server_error_rate": 0.1,
+            "latency_ms": 0,
+            "seed": 99,
+            "actions": ["CreateRole"],
+            "role_propagation_seconds": 3,
+        })
+    );
+    for field in [
+        "faults.throttle_rate=0.3",
+        "faults.server_error_rate=0.1",
+        "faults.latency_ms=0",
+        "faults.seed=99",
+        "faults.actions=[CreateRole]",
+        "role_propagation_seconds=3",
+    ] {
+        assert!(line.contains(field), "{field} missing: {line}");
+    }
+}
+
+#[test]
+fn out_of_range_fault_rates_are_refused() {
+    for (flag, value) in [("--throttle-rate", "1.5"), ("--server-error-rate", "-0.2")] {
+        let out = Command::new(BIN)
+            .arg(format!("{flag}={value}"))
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(stderr.contains("must be a number from 0 to 1"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let world = world_with_faults(&dir, "server_error_rate = 2.0\n");
+    let out = Command::new(BIN)
+        .arg("--world")
+        .arg(&world)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("world key `settings.faults.server_error_rate`"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
 }

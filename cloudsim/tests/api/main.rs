@@ -5,6 +5,7 @@ mod binary;
 mod client;
 mod dataworks;
 mod emr;
+mod faults;
 mod ram;
 mod signing;
 mod support;
