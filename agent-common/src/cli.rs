@@ -1,6 +1,6 @@
 //! What the two agent binaries share on the command line: the flags, the exit code for bad
-//! configuration, and binding the listener with the address announced on stdout. It does not
-//! read the configuration file; each agent does.
+//! configuration, binding the listener, and announcing the bound address on stdout once the
+//! agent is ready. It does not read the configuration file; each agent does.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -29,18 +29,20 @@ pub struct AgentArgs {
     pub listen: Option<SocketAddr>,
 }
 
-/// Binds `addr`, then prints the bound address (e.g. `127.0.0.1:40123`) as one line on
-/// stdout and flushes it, so that scripts and tests can read where the agent listens.
-pub async fn bind_and_announce(addr: SocketAddr) -> Result<TcpListener> {
-    let listener = TcpListener::bind(addr)
+/// Binds `addr` without announcing it: the port of `--listen 127.0.0.1:0` is known from here
+/// on, but nothing is printed until [`announce`].
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr)
         .await
-        .map_err(|source| Error::Bind { addr, source })?;
-    let bound = listener
-        .local_addr()
-        .map_err(|source| Error::Bind { addr, source })?;
+        .map_err(|source| Error::Bind { addr, source })
+}
+
+/// Prints `addr` (e.g. `127.0.0.1:40123`) as one line on stdout and flushes it. Scripts and
+/// tests take that first line to mean the agent is up, so call it only after start-up
+/// succeeded, right before serving.
+pub fn announce(addr: SocketAddr) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{bound}")
+    writeln!(stdout, "{addr}")
         .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Bind { addr, source })?;
-    Ok(listener)
+        .map_err(Error::Announce)
 }

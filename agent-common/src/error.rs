@@ -101,7 +101,13 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// The gRPC server failed.
+    /// The bound address of the listener could not be read.
+    #[error("cannot read the address the agent listens on")]
+    LocalAddr(#[source] io::Error),
+    /// The bound address could not be printed on stdout.
+    #[error("cannot print the listen address on stdout")]
+    Announce(#[source] io::Error),
+    /// The gRPC server could not be configured, or failed while serving.
     #[error("the gRPC server failed")]
     Serve(#[source] tonic::transport::Error),
 }

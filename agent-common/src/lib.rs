@@ -40,7 +40,10 @@
 //!
 //! [`startup::start_up`] loads the TLS material, checks that the certificate names an agent of
 //! the right kind in the configured trust domain, asks STS who the credentials belong to, and
-//! refuses to start when that account differs from the certificate's.
+//! refuses to start when that account differs from the certificate's. The binaries bind
+//! first ([`cli::bind`]), start up and build the server ([`GrpcServer::new`]), and only then
+//! print the bound address ([`cli::announce`]): a first stdout line means the agent is
+//! serving, and an agent that cannot start prints nothing there.
 //!
 //! # Limitations
 //!
@@ -61,7 +64,7 @@ pub mod test_util;
 
 pub use config::{AgentTls, CloudConfig, ConfigReader, Scope, Section};
 pub use error::{ConfigError, ConfigProblem, Error, Result};
-pub use grpc::{coordinator_only, serve_grpc, shutdown_signal};
+pub use grpc::{GrpcServer, coordinator_only, serve_grpc, shutdown_signal};
 pub use startup::{AgentRole, StartedAgent, process_credentials, start_up};
 pub use status::{cloud_error_to_status, quote_api_error};
 pub use telemetry::{display_chain, init_tracing};

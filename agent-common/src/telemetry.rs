@@ -1,6 +1,8 @@
 //! Logging set-up for the agent binaries, and the chain printer they log errors with. It does
 //! not decide what is logged; the agents do.
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 
 /// Writes an error and each of its causes, `outer: cause: root cause`.
@@ -13,12 +15,14 @@ pub use crossbind_aliyun::error::display_chain;
 pub const DEFAULT_LOG_FILTER: &str = "info";
 
 /// Installs a tracing subscriber that writes to stderr, filtered by `RUST_LOG` (default
-/// `info`). Calling it again is harmless.
+/// `info`), with ANSI colours only when stderr is a terminal (a log file gets plain text).
+/// Calling it again is harmless.
 pub fn init_tracing() {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -52,7 +52,7 @@
 
 use std::future::Future;
 
-use crossbind_agent_common::{AgentRole, process_credentials, serve_grpc, start_up};
+use crossbind_agent_common::{AgentRole, GrpcServer, process_credentials, start_up};
 use crossbind_aliyun::credentials::Credentials;
 use crossbind_proto::consumer_agent_server::ConsumerAgentServer;
 use tokio::net::TcpListener;
@@ -75,8 +75,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> crossbind_agent_common::Result<()> {
-    let credentials = process_credentials()?;
-    serve_with(config, listener, credentials, shutdown).await
+    start(config, listener).await?.serve(shutdown).await
 }
 
 /// Like [`serve`], with `credentials` given instead of resolved from the environment.
@@ -86,21 +85,43 @@ pub async fn serve_with(
     credentials: Credentials,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> crossbind_agent_common::Result<()> {
+    start_with(config, listener, credentials)
+        .await?
+        .serve(shutdown)
+        .await
+}
+
+/// Starts the agent without serving yet: resolves credentials from the standard chain of the
+/// process environment, then does what [`start_with`] does. The binary announces its address
+/// between this and [`GrpcServer::serve`].
+pub async fn start(
+    config: ConsumerConfig,
+    listener: TcpListener,
+) -> crossbind_agent_common::Result<GrpcServer> {
+    let credentials = process_credentials()?;
+    start_with(config, listener, credentials).await
+}
+
+/// Starts the agent with `credentials` without serving yet: confirms with STS that they
+/// belong to the certificate's account, loads the TLS material and builds the server on
+/// `listener`. Every start-up failure happens here; the returned server only has to serve.
+pub async fn start_with(
+    config: ConsumerConfig,
+    listener: TcpListener,
+    credentials: Credentials,
+) -> crossbind_agent_common::Result<GrpcServer> {
     let agent = start_up(AgentRole::Consumer, &config.cloud, &config.tls, credentials).await?;
-    tracing::info!(
-        consent.providers = config.consent.provider_accounts.len(),
-        consent.workspaces = %config.consent.workspaces,
-        propagation.timeout_s = config.registration.propagation.timeout.as_secs(),
-        "consumer agent ready"
-    );
+    let providers = config.consent.provider_accounts.len();
+    let workspaces = config.consent.workspaces.to_string();
+    let timeout = config.registration.propagation.timeout;
     let service = ConsumerService::new(&agent, config.consent, config.registration);
     let routes = Routes::new(ConsumerAgentServer::new(service));
-    serve_grpc(
-        listener,
-        &agent.tls,
-        &config.tls.trust_domain,
-        routes,
-        shutdown,
-    )
-    .await
+    let server = GrpcServer::new(listener, &agent.tls, &config.tls.trust_domain, routes)?;
+    tracing::info!(
+        consent.providers = providers,
+        consent.workspaces = %workspaces,
+        propagation.timeout_s = timeout.as_secs(),
+        "consumer agent ready"
+    );
+    Ok(server)
 }

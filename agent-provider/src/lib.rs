@@ -41,7 +41,7 @@
 
 use std::future::Future;
 
-use crossbind_agent_common::{AgentRole, process_credentials, serve_grpc, start_up};
+use crossbind_agent_common::{AgentRole, GrpcServer, process_credentials, start_up};
 use crossbind_aliyun::credentials::Credentials;
 use crossbind_proto::provider_agent_server::ProviderAgentServer;
 use tokio::net::TcpListener;
@@ -64,8 +64,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> crossbind_agent_common::Result<()> {
-    let credentials = process_credentials()?;
-    serve_with(config, listener, credentials, shutdown).await
+    start(config, listener).await?.serve(shutdown).await
 }
 
 /// Like [`serve`], with `credentials` given instead of resolved from the environment.
@@ -75,23 +74,42 @@ pub async fn serve_with(
     credentials: Credentials,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> crossbind_agent_common::Result<()> {
+    start_with(config, listener, credentials)
+        .await?
+        .serve(shutdown)
+        .await
+}
+
+/// Starts the agent without serving yet: resolves credentials from the standard chain of the
+/// process environment, then does what [`start_with`] does. The binary announces its address
+/// between this and [`GrpcServer::serve`].
+pub async fn start(
+    config: ProviderConfig,
+    listener: TcpListener,
+) -> crossbind_agent_common::Result<GrpcServer> {
+    let credentials = process_credentials()?;
+    start_with(config, listener, credentials).await
+}
+
+/// Starts the agent with `credentials` without serving yet: confirms with STS that they
+/// belong to the certificate's account, loads the TLS material and builds the server on
+/// `listener`. Every start-up failure happens here; the returned server only has to serve.
+pub async fn start_with(
+    config: ProviderConfig,
+    listener: TcpListener,
+    credentials: Credentials,
+) -> crossbind_agent_common::Result<GrpcServer> {
     let agent = start_up(AgentRole::Provider, &config.cloud, &config.tls, credentials).await?;
+    let routes = Routes::new(ProviderAgentServer::new(ProviderService::new(
+        &agent,
+        config.consent.clone(),
+    )));
+    let server = GrpcServer::new(listener, &agent.tls, &config.tls.trust_domain, routes)?;
     tracing::info!(
         consent.consumers = config.consent.consumer_accounts.len(),
         consent.roles = config.consent.role_names.len(),
         consent.clusters = %config.consent.clusters,
         "provider agent ready"
     );
-    let routes = Routes::new(ProviderAgentServer::new(ProviderService::new(
-        &agent,
-        config.consent,
-    )));
-    serve_grpc(
-        listener,
-        &agent.tls,
-        &config.tls.trust_domain,
-        routes,
-        shutdown,
-    )
-    .await
+    Ok(server)
 }

@@ -1,10 +1,11 @@
-//! `crossbind-provider`: reads its configuration, binds, prints the bound address as the first
-//! line of stdout, and serves until ctrl-c or SIGTERM. All logic is in the library.
+//! `crossbind-provider`: reads its configuration, binds, starts up (credentials, STS identity, TLS),
+//! then prints the bound address as the first line of stdout and serves until ctrl-c or
+//! SIGTERM. An agent that cannot start prints nothing on stdout. All logic is in the library.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use crossbind_agent_common::cli::{AgentArgs, EXIT_CONFIG, bind_and_announce};
+use crossbind_agent_common::cli::{AgentArgs, EXIT_CONFIG, announce, bind};
 use crossbind_agent_common::{display_chain, init_tracing, shutdown_signal};
 use crossbind_provider::ProviderConfig;
 
@@ -20,10 +21,13 @@ async fn main() -> ExitCode {
         }
     };
     let listen = args.listen.unwrap_or(config.listen);
-    let result = match bind_and_announce(listen).await {
-        Ok(listener) => crossbind_provider::serve(config, listener, shutdown_signal()).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let listener = bind(listen).await?;
+        let server = crossbind_provider::start(config, listener).await?;
+        announce(server.local_addr())?;
+        server.serve(shutdown_signal()).await
+    }
+    .await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

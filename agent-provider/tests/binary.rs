@@ -1,12 +1,15 @@
 //! The `crossbind-provider` binary as a separate process: its exit code on bad configuration,
-//! and the bound address as the first line of stdout before it serves.
+//! the bound address as the first line of stdout before it serves, and no line at all when
+//! start-up is refused.
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use crossbind_agent_common::test_util::{
-    PROVIDER_UID, TestCloud, TestPki, credentials_of, trace_init,
+    CONSUMER_UID, PROVIDER_UID, TestCloud, TestPki, credentials_of, trace_init,
 };
+use crossbind_aliyun::credentials::Credentials;
 use crossbind_cloudsim::World;
 use crossbind_proto::GetIdentityRequest;
 use crossbind_proto::provider_agent_client::ProviderAgentClient;
@@ -56,32 +59,10 @@ async fn the_bound_address_comes_first_then_the_agent_serves() {
         SpiffeId::coordinator("crossbind.local").expect("id"),
         provider.clone(),
     ]);
-    let tls = pki.agent_tls(&provider);
-    let config = format!(
-        "[tls]\ncert = {:?}\nkey = {:?}\nca = {:?}\n[cloud]\nregion = \"cn-hangzhou\"\nendpoint = {:?}\n\
-         [consent]\nconsumer_accounts = [\"1688000000000001\"]\nclusters = [\"*\"]\n",
-        tls.files.cert,
-        tls.files.key,
-        tls.files.ca,
-        cloud.endpoint()
-    );
-    let path = pki.dir().join("provider.toml");
-    std::fs::write(&path, config).expect("write config");
-    let mut child = Command::new(BIN)
-        .arg("--config")
-        .arg(&path)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .env_clear()
-        .env("HOME", pki.dir())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &keys.access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            keys.access_key_secret.expose(),
-        )
+    let path = write_config(&pki, &provider, &cloud);
+    let mut child = agent_command(&path, &pki, &keys)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("start the binary");
     let stdout = child.stdout.take().expect("stdout");
@@ -105,4 +86,71 @@ async fn the_bound_address_comes_first_then_the_agent_serves() {
     assert_eq!(identity.account_uid, PROVIDER_UID);
     child.start_kill().expect("stop the binary");
     let _ = child.wait().await;
+}
+
+#[tokio::test]
+async fn refused_credentials_exit_1_with_nothing_on_stdout() {
+    trace_init();
+    let world = World::default_world();
+    // The consumer's keys: STS answers for another account than the certificate names.
+    let keys = credentials_of(&world, CONSUMER_UID);
+    let cloud = TestCloud::start(world).await;
+    let provider = SpiffeId::provider("crossbind.local", PROVIDER_UID).expect("id");
+    let pki = TestPki::new(std::slice::from_ref(&provider));
+    let path = write_config(&pki, &provider, &cloud);
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        agent_command(&path, &pki, &keys).output(),
+    )
+    .await
+    .expect("the binary exits in time")
+    .expect("run the binary");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to start"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes in a piped log: {stderr:?}"
+    );
+}
+
+/// Writes a provider configuration for `id`'s certificate and `cloud` into the PKI directory.
+fn write_config(pki: &TestPki, id: &SpiffeId, cloud: &TestCloud) -> PathBuf {
+    let tls = pki.agent_tls(id);
+    let config = format!(
+        "[tls]\ncert = {:?}\nkey = {:?}\nca = {:?}\n[cloud]\nregion = \"cn-hangzhou\"\nendpoint = {:?}\n\
+         [consent]\nconsumer_accounts = [\"1688000000000001\"]\nclusters = [\"*\"]\n",
+        tls.files.cert,
+        tls.files.key,
+        tls.files.ca,
+        cloud.endpoint()
+    );
+    let path = pki.dir().join("provider.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+/// The binary with configuration `path`, listening on any free port, with only `keys` (and a
+/// HOME without credential files) in its environment.
+fn agent_command(path: &Path, pki: &TestPki, keys: &Credentials) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .arg("--config")
+        .arg(path)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .env_clear()
+        .env("HOME", pki.dir())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &keys.access_key_id)
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            keys.access_key_secret.expose(),
+        )
+        .kill_on_drop(true);
+    command
 }

@@ -19,16 +19,43 @@ pub enum CliError {
     /// TLS or PKI trouble.
     #[error("TLS")]
     Tls(#[from] crossbind_tls::error::Error),
-    /// The coordinator refused a call.
+    /// The coordinator refused a call. The status is not a `source`: its text is the message.
     #[error("the coordinator answered {}: {}", code_name(.0.code()), .0.message())]
-    Rpc(#[from] tonic::Status),
+    Rpc(tonic::Status),
+}
+
+impl From<tonic::Status> for CliError {
+    fn from(status: tonic::Status) -> Self {
+        CliError::Rpc(status)
+    }
+}
+
+// === impl CliError ===
+
+impl CliError {
+    /// A short machine-readable name for `--output json`: the gRPC code name, or `SETUP`/`TLS`.
+    pub fn code(&self) -> String {
+        match self {
+            CliError::Setup(_) | CliError::Start { .. } => "SETUP".to_string(),
+            CliError::Tls(_) => "TLS".to_string(),
+            CliError::Rpc(status) => code_name(status.code()),
+        }
+    }
 }
 
 /// Result alias of the CLI.
 pub type Result<T, E = CliError> = std::result::Result<T, E>;
 
 fn code_name(code: tonic::Code) -> String {
-    format!("{code:?}")
+    // `FailedPrecondition` -> `FAILED_PRECONDITION`, the spelling gRPC documents.
+    let mut out = String::new();
+    for (i, c) in format!("{code:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
 }
 
 pub use crossbind_aliyun::error::display_chain as chain;

@@ -62,6 +62,22 @@ pub struct PkiInitArgs {
     pub clients: Vec<String>,
 }
 
+/// `crossbind pki issue`.
+#[derive(Debug, clap::Args)]
+pub struct PkiIssueArgs {
+    /// PKI directory made by `crossbind pki init`.
+    pub dir: PathBuf,
+    /// Provider account UIDs to issue agent certificates for.
+    #[arg(long = "provider", value_name = "UID")]
+    pub providers: Vec<String>,
+    /// Consumer account UIDs to issue agent certificates for.
+    #[arg(long = "consumer", value_name = "UID")]
+    pub consumers: Vec<String>,
+    /// Automation client names to issue certificates for.
+    #[arg(long = "client", value_name = "NAME")]
+    pub clients: Vec<String>,
+}
+
 /// `crossbind associate` and `crossbind plan`.
 #[derive(Debug, clap::Args)]
 pub struct AssociateArgs {
@@ -69,7 +85,7 @@ pub struct AssociateArgs {
     pub connection: Connection,
     /// A key of your choosing: repeating the command with the same key returns the
     /// association it created instead of starting another.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub idempotency_key: String,
     /// Provider account (B) that owns the cluster.
     #[arg(long)]
@@ -86,8 +102,8 @@ pub struct AssociateArgs {
     /// Role to create or update in the provider account.
     #[arg(long, default_value = "EMRRole")]
     pub role: String,
-    /// Compute resource name (default: derived from the cluster id).
-    #[arg(long, default_value = "")]
+    /// Compute resource name (default: `crossbind_<cluster id>`).
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub compute_resource_name: String,
     /// Return at once instead of following the association to its end.
     #[arg(long)]
@@ -155,6 +171,44 @@ impl AssociateArgs {
             idempotency_key: self.idempotency_key.clone(),
         }
     }
+}
+
+/// Issues certificates for more identities from the CA in an existing PKI directory.
+pub fn pki_issue(args: PkiIssueArgs) -> Result<ExitCode> {
+    let pki = pki::Pki::open(&args.dir)?;
+    let td = pki.trust_domain().to_string();
+    let mut identities = Vec::new();
+    for uid in &args.providers {
+        identities.push(SpiffeId::provider(&td, uid)?);
+    }
+    for uid in &args.consumers {
+        identities.push(SpiffeId::consumer(&td, uid)?);
+    }
+    for name in &args.clients {
+        identities.push(SpiffeId::client(&td, name)?);
+    }
+    if identities.is_empty() {
+        return Err(error::CliError::Setup(
+            "name at least one identity: --provider UID, --consumer UID or --client NAME".into(),
+        ));
+    }
+    for id in &identities {
+        if pki.paths(id).cert.exists() {
+            return Err(error::CliError::Setup(format!(
+                "{} already exists: remove it first to re-issue {id}",
+                pki.paths(id).cert.display()
+            )));
+        }
+    }
+    for id in &identities {
+        let paths = pki.issue(id)?;
+        println!(
+            "issued {id}: {} {}",
+            paths.cert.display(),
+            paths.key.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Starts an association and, unless `--no-wait`, follows it to its end.
@@ -273,6 +327,9 @@ pub async fn list(connection: Connection) -> Result<ExitCode> {
             println!("{}", serde_json::Value::Array(items));
         }
         Format::Human => {
+            if all.is_empty() {
+                println!("no associations yet: start one with `crossbind associate`");
+            }
             for a in &all {
                 let r = a.request.clone().unwrap_or_default();
                 println!(

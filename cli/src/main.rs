@@ -4,13 +4,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use crossbind_cli::{
-    AssociateArgs, Connection, IdArgs, PkiInitArgs, Verb, quickstart::QuickstartArgs,
+    AssociateArgs, Connection, IdArgs, PkiInitArgs, PkiIssueArgs, Verb, quickstart::QuickstartArgs,
 };
 
 /// crossbind: register an EMR cluster of one Alibaba Cloud account in the DataWorks
 /// workspace of another, with no team handing its keys to the other.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(name = "crossbind", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -48,6 +48,29 @@ enum Command {
 enum PkiCommand {
     /// Creates a CA and issues certificates whose URI SANs carry the identities.
     Init(PkiInitArgs),
+    /// Issues more certificates from an existing CA (a new account's agent, a new client).
+    Issue(PkiIssueArgs),
+}
+
+// === impl Command ===
+
+impl Command {
+    /// True when the user asked for `--output json`.
+    fn wants_json(&self) -> bool {
+        use crossbind_cli::output::Format::Json;
+        match self {
+            Command::Quickstart(args) => args.output == Json,
+            Command::Pki(_) => false,
+            Command::Associate(args) | Command::Plan(args) => args.connection.output == Json,
+            Command::Status(args)
+            | Command::Watch(args)
+            | Command::Cancel(args)
+            | Command::Retry(args)
+            | Command::Dissociate(args)
+            | Command::Drift(args) => args.connection.output == Json,
+            Command::List(connection) => connection.output == Json,
+        }
+    }
 }
 
 #[tokio::main]
@@ -60,9 +83,11 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     crossbind_tls::install_crypto_provider();
+    let json = cli.command.wants_json();
     let result = match cli.command {
         Command::Quickstart(args) => crossbind_cli::quickstart::run(args).await,
         Command::Pki(PkiCommand::Init(args)) => crossbind_cli::pki_init(args),
+        Command::Pki(PkiCommand::Issue(args)) => crossbind_cli::pki_issue(args),
         Command::Associate(args) => crossbind_cli::associate(args).await,
         Command::Plan(args) => crossbind_cli::plan(args).await,
         Command::Cancel(args) => crossbind_cli::act(args, Verb::Cancel).await,
@@ -76,7 +101,13 @@ async fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("crossbind: {}", crossbind_cli::error::chain(&e));
+            let message = crossbind_cli::error::chain(&e);
+            if json {
+                // Automation asked for JSON: the failure is one JSON object on stdout too.
+                let error = serde_json::json!({"error": {"code": e.code(), "message": message}});
+                println!("{error}");
+            }
+            eprintln!("crossbind: {message}");
             ExitCode::FAILURE
         }
     }

@@ -79,14 +79,26 @@ pub fn plan_json(plan: &Plan) -> Value {
     })
 }
 
+/// `FAILED_PRECONDITION; KERBEROS_ENABLED`, without repeating a reason equal to the code.
+fn code_and_reasons(failure: &Failure) -> String {
+    let mut parts = vec![failure.code.as_str()];
+    parts.extend(
+        failure
+            .reasons
+            .iter()
+            .map(String::as_str)
+            .filter(|r| *r != failure.code),
+    );
+    parts.join("; ")
+}
+
 /// A plan as readable lines.
 pub fn plan_text(plan: &Plan) -> String {
     if let Some(failure) = &plan.failure {
         return format!(
-            "nothing would be changed: {} fails [{}; {}]\n  {}",
+            "nothing would be changed: {} fails [{}]\n  {}",
             failure.step,
-            failure.code,
-            failure.reasons.join(", "),
+            code_and_reasons(failure),
             failure.message
         );
     }
@@ -206,10 +218,9 @@ pub fn association_text(association: &Association) -> String {
     }
     if let Some(failure) = &association.failure {
         out.push(format!(
-            "  failed at      {} [{}; {}]",
+            "  failed at      {} [{}]",
             failure.step,
-            failure.code,
-            failure.reasons.join(", ")
+            code_and_reasons(failure)
         ));
         out.push(format!("  reason         {}", failure.message));
     }

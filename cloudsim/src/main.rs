@@ -1,21 +1,29 @@
 //! The `crossbind-cloudsim` binary: parses flags, loads the world (fault flags override its
 //! settings), binds, prints the bound address as the first stdout line, and serves until
 //! SIGTERM or ctrl-c. All logic is in the library.
+//!
+//! Failures are one line on stderr, `crossbind-cloudsim: <error chain>`, never a backtrace;
+//! the exit code is 64 for bad flags or a bad world file, 1 for anything else.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
 use crossbind_aliyun::clock::SystemClock;
+use crossbind_aliyun::error::display_chain;
 use crossbind_cloudsim::{DEFAULT_WORLD_TOML, Sim, World, serve};
 use tracing::info;
 use tracing_subscriber::EnvFilter;
 
 /// Default listen address: loopback, a port chosen by the OS.
 const DEFAULT_LISTEN: &str = "127.0.0.1:0";
+
+/// The exit code for bad flags or a bad world file (`EX_USAGE`).
+const EXIT_USAGE: u8 = 64;
 
 /// Emulator of the Alibaba Cloud RAM, STS, EMR and DataWorks APIs used by crossbind.
 #[derive(Debug, Parser)]
@@ -52,11 +60,22 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // clap's own rendering: the bad flag, the usage line and a pointer to --help.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     if args.print_default_world {
         print!("{DEFAULT_WORLD_TOML}");
-        return Ok(());
+        return ExitCode::SUCCESS;
     }
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -66,29 +85,52 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let mut world = match &args.world {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading world file {}", path.display()))?;
-            World::from_toml(&text).with_context(|| format!("loading {}", path.display()))?
-        }
-        None => World::default_world(),
+    let mut world = match load_world(&args) {
+        Ok(world) => world,
+        Err(e) => return fail(&e, EXIT_USAGE),
     };
     override_settings(&mut world, &args);
-    let shutdown = shutdown_signal().context("installing signal handlers")?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    match run(world, args.listen).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e, 1),
+    }
+}
+
+/// Prints `crossbind-cloudsim: <error chain>` on stderr and gives exit code `code`.
+fn fail(error: &anyhow::Error, code: u8) -> ExitCode {
+    eprintln!("crossbind-cloudsim: {}", display_chain(error.as_ref()));
+    ExitCode::from(code)
+}
+
+/// The world of `--world`, or the embedded default world.
+fn load_world(args: &Args) -> anyhow::Result<World> {
+    let Some(path) = &args.world else {
+        return Ok(World::default_world());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read world file {}", path.display()))?;
+    World::from_toml(&text).with_context(|| format!("world file {} is not valid", path.display()))
+}
+
+/// Binds `listen`, prints the bound address, and serves `world` until a signal.
+async fn run(world: World, listen: SocketAddr) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal().context("cannot install signal handlers")?;
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    let addr = listener.local_addr().context("reading the bound address")?;
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
     {
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{addr}").context("writing the bound address")?;
-        stdout.flush().context("flushing stdout")?;
+        writeln!(stdout, "{addr}")
+            .and_then(|()| stdout.flush())
+            .context("cannot print the bound address on stdout")?;
     }
 
     let sim = Sim::new(world, Arc::new(SystemClock));
     tokio::select! {
-        served = serve(listener, sim) => served.context("serving")?,
+        served = serve(listener, sim) => served.context("the server failed")?,
         () = shutdown => info!("cloudsim stopping"),
     }
     Ok(())

@@ -97,7 +97,7 @@ impl CoordinatorConfig {
     /// Parses and validates configuration text, reporting every bad value at once.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            problems: vec![e.message().to_string()],
+            problems: vec![e.to_string().trim().replace('\n', " ")],
         })?;
         let mut problems = Vec::new();
 
@@ -118,6 +118,11 @@ impl CoordinatorConfig {
         let consumers = agents("consumers", raw.consumers, &mut problems);
         let clients = raw.clients.unwrap_or_else(|| vec!["*".to_string()]);
         let max_in_flight = raw.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+        if providers.is_empty() && consumers.is_empty() {
+            problems.push(
+                "providers, consumers: no agent is configured; add at least one [[providers]] and one [[consumers]] entry (account_uid, endpoint)".to_string(),
+            );
+        }
         if max_in_flight == 0 {
             problems.push("max_in_flight: must be at least 1".to_string());
         }
@@ -154,6 +159,16 @@ impl CoordinatorConfig {
     }
 }
 
+/// `host:port` or `https://host:port` with a numeric port.
+fn looks_like_host_port(endpoint: &str) -> bool {
+    let rest = endpoint.strip_prefix("https://").unwrap_or(endpoint);
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0),
+        None => false,
+    }
+}
+
 fn agents(
     section: &str,
     raw: Vec<RawAgent>,
@@ -163,8 +178,11 @@ fn agents(
     for (i, agent) in raw.into_iter().enumerate() {
         match AccountUid::new(agent.account_uid.clone()) {
             Ok(uid) => {
-                if agent.endpoint.trim().is_empty() {
-                    problems.push(format!("{section}[{i}].endpoint: must not be empty"));
+                if !looks_like_host_port(&agent.endpoint) {
+                    problems.push(format!(
+                        "{section}[{i}].endpoint: {:?} must be host:port, for example 10.0.0.5:7444",
+                        agent.endpoint
+                    ));
                 } else if out.insert(uid, agent.endpoint).is_some() {
                     problems.push(format!(
                         "{section}[{i}].account_uid: {} is listed twice",
@@ -195,13 +213,26 @@ mod tests {
             [[providers]]
             account_uid = "12x"
             endpoint = "127.0.0.1:1"
+            [[consumers]]
+            account_uid = "1688000000000001"
+            endpoint = "x"
             "#,
         )
         .unwrap_err();
         let ConfigError::Invalid { problems } = err else {
             panic!("expected Invalid, got {err:?}");
         };
-        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("consumers[0].endpoint:"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("no agent is configured"))
+        );
         assert!(problems[0].starts_with("listen:"));
         assert!(problems.iter().any(|p| p.starts_with("max_in_flight:")));
         assert!(

@@ -727,7 +727,18 @@ impl Engine {
                 continue;
             }
             self.attempt(id, name, attempt, started_at, "failed", Some(&status));
-            let failure = step_failure(name, &status);
+            let mut failure = step_failure(name, &status);
+            if attempt > 1 {
+                failure.message = format!(
+                    "{} (gave up after {attempt} attempts over {}s; the step deadline is {}s)",
+                    failure.message,
+                    self.step_deadline.as_secs()
+                        - deadline
+                            .saturating_duration_since(tokio::time::Instant::now())
+                            .as_secs(),
+                    self.step_deadline.as_secs()
+                );
+            }
             self.set_step(id, name, StepState::Failed, &failure.message);
             self.event(id, EventKind::StepFailed, name, failure.message.clone());
             return Err(failure.into());

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::identity::{SpiffeId, spiffe_id_from_cert};
-use crate::pki::IssuedPaths;
+use crate::pki::{IssuedPaths, parent_dir};
 
 /// The three files of a process's TLS material, as written in agents' TOML configuration:
 ///
@@ -88,6 +88,50 @@ fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
     })
 }
 
+/// Turns a failure to read the certificate `path` into [`Error::NoClientCertificate`] when
+/// the file is a missing `client-<name>.pem` in a readable directory, so that the message can
+/// list the clients that do exist; any other failure is returned as it is.
+fn missing_client_hint(path: &Path, error: Error) -> Error {
+    let Error::Read { source, .. } = &error else {
+        return error;
+    };
+    if source.kind() != std::io::ErrorKind::NotFound {
+        return error;
+    }
+    let Some(name) = path
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .and_then(client_name)
+    else {
+        return error;
+    };
+    let dir = parent_dir(path);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return error;
+    };
+    let mut existing: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter_map(|file| {
+            file.strip_suffix(".pem")
+                .and_then(client_name)
+                .map(str::to_owned)
+        })
+        .collect();
+    existing.sort();
+    Error::NoClientCertificate {
+        name: name.to_owned(),
+        dir,
+        existing,
+    }
+}
+
+/// The client name of a file name `client-<name>...`, when there is one.
+fn client_name(file_name: &str) -> Option<&str> {
+    file_name
+        .strip_prefix("client-")
+        .filter(|name| !name.is_empty())
+}
+
 fn parse_key(pem: &SecretString, path: &Path) -> Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_slice(pem.expose_secret().as_bytes()).map_err(|_| {
         Error::BadPrivateKey {
@@ -112,9 +156,13 @@ impl From<IssuedPaths> for TlsFiles {
 
 impl TlsMaterial {
     /// Reads the three files and checks that each parses and that the key matches the
-    /// certificate. Errors name the file at fault and never include key bytes.
+    /// certificate. Errors name the file at fault and never include key bytes. A missing
+    /// client certificate (`client-<name>.pem`) is [`Error::NoClientCertificate`], which
+    /// lists the clients whose certificates are in the same directory.
     pub fn load(files: &TlsFiles) -> Result<Self> {
-        let cert_pem = utf8(read(&files.cert, "certificate")?, &files.cert)?;
+        let cert_pem =
+            read(&files.cert, "certificate").map_err(|e| missing_client_hint(&files.cert, e))?;
+        let cert_pem = utf8(cert_pem, &files.cert)?;
         let key_pem = read(&files.key, "private key")?;
         let key_pem = String::from_utf8(key_pem).map_err(|_| Error::BadPrivateKey {
             path: files.key.clone(),

@@ -4,6 +4,7 @@
 //! never interpolated. No variant holds private-key bytes: a key that cannot be parsed is
 //! reported by path alone.
 
+use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
@@ -108,10 +109,30 @@ pub enum Error {
     },
 
     /// `pki::init` found an existing CA.
-    #[error("a CA already exists at {path}; use it with `Pki::open`, or remove it to start over")]
+    #[error(
+        "a CA already exists at {path}: issue more certificates from it with \
+         `crossbind pki issue {dir} ...`, or remove the directory to start over"
+    )]
     CaExists {
         /// The existing `ca.pem` or `ca.key`.
         path: PathBuf,
+        /// The PKI directory holding it.
+        dir: PathBuf,
+    },
+
+    /// A client certificate (`client-<name>.pem`) to load does not exist.
+    #[error(
+        "no certificate for client `{name}` in {dir}{}; issue one with \
+         `crossbind pki issue {dir} --client {name}`",
+        ClientList(existing)
+    )]
+    NoClientCertificate {
+        /// The client name the file name asked for.
+        name: String,
+        /// The directory that was searched.
+        dir: PathBuf,
+        /// The client names that do have a certificate there (`client-*.pem`), sorted.
+        existing: Vec<String>,
     },
 
     /// The CA files of a PKI directory do not agree with each other or with its trust domain.
@@ -191,4 +212,19 @@ pub enum Error {
         #[source]
         source: tonic::transport::Error,
     },
+}
+
+/// Renders the client names found next to a missing client certificate.
+struct ClientList<'a>(&'a [String]);
+
+// === impl ClientList ===
+
+impl fmt::Display for ClientList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str(" (no client certificates there)")
+        } else {
+            write!(f, " (clients there: {})", self.0.join(", "))
+        }
+    }
 }

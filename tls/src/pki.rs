@@ -72,7 +72,10 @@ pub fn init(dir: &Path, trust_domain: &str, identities: &[SpiffeId]) -> Result<P
     }
     for existing in [dir.join(CA_CERT_FILE), dir.join(CA_KEY_FILE)] {
         if existing.exists() {
-            return Err(Error::CaExists { path: existing });
+            return Err(Error::CaExists {
+                path: existing,
+                dir: dir.to_owned(),
+            });
         }
     }
     fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -157,7 +160,7 @@ fn write_file(path: &Path, what: &'static str, contents: &[u8]) -> Result<()> {
     })
 }
 
-/// Creates a private-key file with mode 0600; fails when it already exists.
+/// Creates the CA's private-key file with mode 0600; fails when it already exists.
 fn write_new_secret(path: &Path, contents: &[u8]) -> Result<()> {
     let write_error = |source| Error::Write {
         what: "private key",
@@ -172,6 +175,7 @@ fn write_new_secret(path: &Path, contents: &[u8]) -> Result<()> {
         if source.kind() == std::io::ErrorKind::AlreadyExists {
             Error::CaExists {
                 path: path.to_owned(),
+                dir: parent_dir(path),
             }
         } else {
             write_error(source)
@@ -180,6 +184,14 @@ fn write_new_secret(path: &Path, contents: &[u8]) -> Result<()> {
     file.write_all(contents)
         .and_then(|()| file.sync_all())
         .map_err(write_error)
+}
+
+/// The directory holding `path`, `.` for a bare file name.
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Replaces a private-key file atomically: writes `<path>.tmp` with mode 0600, then renames it.

@@ -78,7 +78,14 @@ fn init_refuses_an_existing_ca() {
 
     let err = pki::init(dir.path(), TD, &ids()).unwrap_err();
     assert!(matches!(err, Error::CaExists { .. }), "{err:?}");
-    assert!(err.to_string().contains("a CA already exists"), "{err}");
+    let d = dir.path().display();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "a CA already exists at {d}/ca.pem: issue more certificates from it with \
+             `crossbind pki issue {d} ...`, or remove the directory to start over"
+        )
+    );
     assert_eq!(fs::read(dir.path().join("ca.pem")).unwrap(), before);
     assert!(!dir.path().join("coordinator.pem").exists());
 
@@ -229,4 +236,47 @@ fn tls_files_deserialize_from_toml() {
     let typo =
         toml::from_str::<TlsFiles>("cert = \"a\"\nkey = \"b\"\nca = \"c\"\ncacert = \"d\"\n");
     assert!(typo.is_err());
+}
+
+#[test]
+fn a_missing_client_certificate_lists_the_clients_that_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki::init(
+        dir.path(),
+        TD,
+        &[
+            SpiffeId::client(TD, "automation").unwrap(),
+            SpiffeId::client(TD, "admin").unwrap(),
+            SpiffeId::coordinator(TD).unwrap(),
+        ],
+    )
+    .unwrap();
+    let mut files: TlsFiles = pki
+        .paths(&SpiffeId::client(TD, "automaton").unwrap())
+        .into();
+    let err = TlsMaterial::load(&files).unwrap_err();
+    assert!(matches!(err, Error::NoClientCertificate { .. }), "{err:?}");
+    let d = dir.path().display();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no certificate for client `automaton` in {d} (clients there: admin, automation); \
+             issue one with `crossbind pki issue {d} --client automaton`"
+        )
+    );
+
+    // Without any client certificate next to it, the message says so.
+    let empty = tempfile::tempdir().unwrap();
+    files.cert = empty.path().join("client-ops.pem");
+    let err = TlsMaterial::load(&files).unwrap_err().to_string();
+    let expected = format!(
+        "in {} (no client certificates there);",
+        empty.path().display()
+    );
+    assert!(err.contains(&expected), "{err}");
+
+    // Other missing certificates keep the plain read error.
+    files.cert = dir.path().join("provider-111.pem");
+    let err = TlsMaterial::load(&files).unwrap_err();
+    assert!(matches!(err, Error::Read { .. }), "{err:?}");
 }

@@ -34,11 +34,22 @@ fn a_bad_world_file_is_refused_naming_the_key() {
     let out = Command::new(BIN)
         .arg("--world")
         .arg(&path)
+        .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(64),
+        "a bad world file is a usage error"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("key `metastore`"), "{stderr}");
+    assert!(stderr.starts_with("crossbind-cloudsim: "), "{stderr}");
+    assert!(
+        !stderr.contains("stack backtrace"),
+        "no backtrace for a user error: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(out.stdout.is_empty());
 }
 

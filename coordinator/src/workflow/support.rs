@@ -140,11 +140,35 @@ pub(super) fn step_failure(step: &str, status: &Status) -> Failure {
         (_, Code::FailedPrecondition) => "FAILED_PRECONDITION",
         _ => "INTERNAL",
     };
+    let message = match status.code() {
+        Code::Unavailable | Code::DeadlineExceeded
+            if status.message().contains("connect") || status.message().contains("TLS") =>
+        {
+            format!(
+                "the {} agent cannot be reached: {}; check that it runs and that the coordinator's \
+                 [[{}s]] endpoint points at it",
+                agent_of(step),
+                status.message(),
+                agent_of(step)
+            )
+        }
+        _ => status.message().to_string(),
+    };
     Failure {
         step: step.to_string(),
         code: code_name(status.code()).to_string(),
         reasons: vec![reason.to_string()],
-        message: status.message().to_string(),
+        message,
+    }
+}
+
+/// Which agent serves a step.
+fn agent_of(step: &str) -> &'static str {
+    match step {
+        steps::IDENTIFY_PROVIDER | steps::PREFLIGHT_CLUSTER | steps::TRUST | steps::REVOKE => {
+            "provider"
+        }
+        _ => "consumer",
     }
 }
 

@@ -1,0 +1,136 @@
+//! The `crossbind` command line against a running deployment, as automation calls it.
+
+use std::process::Output;
+
+use crossbind_cli::stack::{STACK_CLIENT, sibling_bin_dir};
+use crossbind_tests::*;
+use serde_json::Value;
+
+fn crossbind(h: &Harness, args: &[&str]) -> Output {
+    let bin = sibling_bin_dir().unwrap().join("crossbind");
+    std::process::Command::new(bin)
+        .args(args)
+        .env("CROSSBIND_COORDINATOR", &h.stack.coordinator)
+        .env("CROSSBIND_PKI", &h.stack.pki_dir)
+        .env("CROSSBIND_CLIENT", STACK_CLIENT)
+        .output()
+        .expect("crossbind runs")
+}
+
+fn json(output: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "not one JSON object ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+const TARGET: [&str; 8] = [
+    "--provider-account",
+    DEFAULT_PROVIDER_UID,
+    "--cluster",
+    DEFAULT_CLUSTER_ID,
+    "--consumer-account",
+    DEFAULT_CONSUMER_UID,
+    "--workspace",
+    DEFAULT_WORKSPACE_ID,
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_verb_answers_in_json() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+
+    let plan = crossbind(&h, &[&["plan", "--output", "json"][..], &TARGET].concat());
+    assert!(plan.status.success());
+    assert_eq!(json(&plan)["changes"].as_array().unwrap().len(), 4);
+
+    let associate = crossbind(
+        &h,
+        &[&["associate", "--output", "json"][..], &TARGET].concat(),
+    );
+    assert!(
+        associate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&associate.stderr)
+    );
+    let association = json(&associate);
+    assert_eq!(association["state"], "SUCCEEDED");
+    let id = association["id"].as_str().unwrap().to_string();
+
+    let list = json(&crossbind(&h, &["list", "--output", "json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let status = json(&crossbind(&h, &["status", "--output", "json", &id]));
+    assert_eq!(status["id"], id.as_str());
+
+    let drift = crossbind(&h, &["drift", "--output", "json", &id]);
+    assert!(drift.status.success(), "no drift exits 0");
+    assert_eq!(json(&drift)["drifted"], false);
+
+    // A refusal is still one JSON object, with the gRPC code.
+    let retry = crossbind(&h, &["retry", "--output", "json", &id]);
+    assert!(!retry.status.success());
+    assert_eq!(json(&retry)["error"]["code"], "FAILED_PRECONDITION");
+
+    let dissociate = crossbind(&h, &["dissociate", "--output", "json", &id]);
+    assert!(
+        dissociate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dissociate.stderr)
+    );
+    assert_eq!(json(&dissociate)["state"], "DISSOCIATED");
+    assert!(roles(&h.state().await, DEFAULT_PROVIDER_UID).is_empty());
+
+    let unknown = crossbind(&h, &["status", "--output", "json", "no-such-id"]);
+    assert_eq!(json(&unknown)["error"]["code"], "NOT_FOUND");
+    h.stack.stop().await;
+}
+
+#[test]
+fn pki_issue_adds_identities_to_an_existing_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let pki = pki.to_str().unwrap();
+    let bin = sibling_bin_dir().unwrap().join("crossbind");
+    let run = |args: &[&str]| {
+        std::process::Command::new(&bin)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    assert!(
+        run(&["pki", "init", pki, "--provider", "1688000000000002"])
+            .status
+            .success()
+    );
+    let again = run(&["pki", "init", pki]);
+    assert!(!again.status.success(), "a second init is refused");
+    let issued = run(&[
+        "pki",
+        "issue",
+        pki,
+        "--consumer",
+        "1688000000000001",
+        "--client",
+        "ci",
+    ]);
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    assert!(
+        dir.path()
+            .join("pki/consumer-1688000000000001.pem")
+            .exists()
+    );
+    assert!(dir.path().join("pki/client-ci.key").exists());
+    let twice = run(&["pki", "issue", pki, "--client", "ci"]);
+    assert!(
+        !twice.status.success(),
+        "re-issuing over an existing certificate is refused"
+    );
+}
