@@ -99,10 +99,11 @@ async fn a_coordinator_killed_after_any_step_resumes_without_duplicates() {
         }
         h.stack.stop().await;
     }
-    // The last step's kill may land after the association finished; every other one must
-    // have found it unfinished.
+    // The two registrations run in parallel with the same emulated latency and finish
+    // within moments of each other, so a kill after either may land on a finished
+    // association. Every kill after an earlier step must have found it unfinished.
     assert!(
-        resumed >= STEPS.len() - 1,
+        resumed >= STEPS.len() - 2,
         "only {resumed} kills interrupted an association"
     );
 }
