@@ -289,8 +289,12 @@ pub async fn act(args: IdArgs, verb: Verb) -> Result<ExitCode> {
         print_association(&association, c.output);
         return Ok(ExitCode::SUCCESS);
     }
-    let code = follow(&mut client, association.id, c.output).await?;
-    Ok(code)
+    let wanted = match verb {
+        Verb::Cancel => crossbind_proto::AssociationState::Cancelled,
+        Verb::Retry => crossbind_proto::AssociationState::Succeeded,
+        Verb::Dissociate => crossbind_proto::AssociationState::Dissociated,
+    };
+    follow_to(&mut client, association.id, c.output, &[wanted]).await
 }
 
 /// Checks one association for drift. Exits 0 when nothing drifted, 2 when something did.
@@ -352,6 +356,17 @@ async fn follow(
     id: String,
     format: Format,
 ) -> Result<ExitCode> {
+    let wanted = [crossbind_proto::AssociationState::Succeeded];
+    follow_to(client, id, format, &wanted).await
+}
+
+/// Follows an association to rest; the exit code is zero when it ends in one of `wanted`.
+async fn follow_to(
+    client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
+    id: String,
+    format: Format,
+    wanted: &[crossbind_proto::AssociationState],
+) -> Result<ExitCode> {
     let mut events = client
         .watch_association(WatchAssociationRequest { id: id.clone() })
         .await?
@@ -367,10 +382,10 @@ async fn follow(
         .await?
         .into_inner();
     print_association(&association, format);
-    Ok(match association.state() {
-        crossbind_proto::AssociationState::Succeeded
-        | crossbind_proto::AssociationState::Dissociated => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
+    Ok(if wanted.contains(&association.state()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 

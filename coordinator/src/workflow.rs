@@ -187,6 +187,13 @@ impl Engine {
         if let Some(key) = &idempotency_key
             && let Some(existing) = self.records.by_idempotency_key(key)
         {
+            if existing.state() == AssociationState::Dissociated {
+                return Err(RequestError::FailedPrecondition(format!(
+                    "idempotency key {key:?} belongs to association {}, which has been dissociated: \
+                     use a new key to associate again",
+                    existing.id
+                )));
+            }
             if same_parameters(existing.request.as_ref(), &normalized) {
                 return Ok(existing);
             }

@@ -127,13 +127,20 @@ async fn dissociation_removes_what_the_association_created() {
     );
     assert!(compute_resources(&state, DEFAULT_CONSUMER_UID, DEFAULT_WORKSPACE_ID).is_empty());
 
+    let mutations = mutation_count(&h.state().await);
     let twice = client
         .dissociate_association(DissociateAssociationRequest {
             id: association.id.clone(),
         })
         .await
-        .unwrap_err();
-    assert_eq!(twice.code(), tonic::Code::FailedPrecondition);
+        .expect("dissociating again is success")
+        .into_inner();
+    assert_eq!(twice.state(), AssociationState::Dissociated);
+    assert_eq!(
+        mutation_count(&h.state().await),
+        mutations,
+        "and changes nothing"
+    );
 
     // The cluster and workspace are free again: a new association sets everything up anew.
     let again = h
@@ -525,4 +532,93 @@ async fn drift_is_also_checked_on_an_interval() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("no drift reported by the interval check\n{}", h.logs());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dissociation_keeps_the_trust_another_association_of_the_same_accounts_uses() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let first = h
+        .run(request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID))
+        .await;
+    let second = h
+        .run(request("C-6A7B8C9D0E1F2A3B", DEFAULT_WORKSPACE_ID))
+        .await;
+    assert_eq!(first.state(), AssociationState::Succeeded);
+    assert_eq!(second.state(), AssociationState::Succeeded, "{second:#?}");
+
+    client
+        .dissociate_association(DissociateAssociationRequest {
+            id: first.id.clone(),
+        })
+        .await
+        .unwrap();
+    let gone = h.settle(&first.id).await;
+    assert_eq!(gone.state(), AssociationState::Dissociated);
+    let revoke = gone.steps.iter().find(|s| s.name == "revoke").unwrap();
+    assert_eq!(revoke.state(), StepState::Skipped, "{revoke:?}");
+    assert!(revoke.message.contains(&second.id), "{revoke:?}");
+
+    let state = h.state().await;
+    let provider_roles = roles(&state, DEFAULT_PROVIDER_UID);
+    assert_eq!(
+        provider_roles.len(),
+        1,
+        "the role the second association uses stays"
+    );
+    assert_eq!(
+        service_principals(&provider_roles[0]),
+        [principal_of(DEFAULT_CONSUMER_UID)]
+    );
+    let report = client
+        .check_drift(CheckDriftRequest {
+            id: second.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!report.drifted, "{report:#?}");
+
+    // Once the last association between the accounts goes, so does the role.
+    client
+        .dissociate_association(DissociateAssociationRequest {
+            id: second.id.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        h.settle(&second.id).await.state(),
+        AssociationState::Dissociated
+    );
+    assert!(roles(&h.state().await, DEFAULT_PROVIDER_UID).is_empty());
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idempotency_key_of_a_dissociated_association_is_refused() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let mut keyed = request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID);
+    keyed.idempotency_key = "once".into();
+    let first = h.run(keyed.clone()).await;
+    client
+        .dissociate_association(DissociateAssociationRequest {
+            id: first.id.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        h.settle(&first.id).await.state(),
+        AssociationState::Dissociated
+    );
+    let refused = client.create_association(keyed).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("new key"),
+        "{}",
+        refused.message()
+    );
+    h.stack.stop().await;
 }

@@ -19,6 +19,9 @@ use tracing::{Instrument, info, info_span, warn};
 use super::{Engine, Spec, state_word, steps, support::*};
 use crate::{error::RequestError, store};
 
+/// How long a plan retries an unreachable agent.
+const PLAN_DEADLINE: Duration = Duration::from_secs(15);
+
 // === impl Engine ===
 
 impl Engine {
@@ -29,7 +32,8 @@ impl Engine {
             .check_configured(&spec.provider, &spec.consumer)?;
         let mut provider = self.agents.provider(&spec.provider).await?;
         let mut consumer = self.agents.consumer(&spec.consumer).await?;
-        let deadline = self.step_deadline;
+        // A plan is read-only and someone waits for it: give up on an unreachable agent sooner.
+        let deadline = self.step_deadline.min(PLAN_DEADLINE);
 
         let (provider_identity, consumer_identity) = tokio::join!(
             patiently(deadline, || {

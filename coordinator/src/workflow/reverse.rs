@@ -24,6 +24,8 @@ impl Engine {
             AssociationState::Succeeded
             | AssociationState::Failed
             | AssociationState::Cancelled => {}
+            // Already undone: asking again is success, and changes nothing.
+            AssociationState::Dissociated => return Ok(association),
             state => {
                 return Err(RequestError::FailedPrecondition(format!(
                     "association {id} is {}: cancel it or wait until it has finished, then dissociate",
@@ -172,6 +174,21 @@ impl Engine {
             .as_ref()
             .map(|c| c.account_uid.clone())
             .unwrap_or_else(|| spec.consumer.to_string());
+        // The principal is per consumer account, not per cluster or workspace: another live
+        // association between the same accounts through the same role still needs it.
+        if let Some(other) = self.records.list().into_iter().find(|other| {
+            other.id != id
+                && shares_trust(other, spec)
+                && other.state() != AssociationState::Dissociated
+        }) {
+            let message = format!(
+                "kept the trust: association {} still uses role {} for account {}",
+                other.id, spec.role, spec.consumer
+            );
+            self.set_step(id, steps::REVOKE, StepState::Skipped, &message);
+            self.event(id, EventKind::StepSkipped, steps::REVOKE, message);
+            return Ok(());
+        }
         let revoked = self
             .step(id, steps::REVOKE, describe_revocation, || {
                 let mut client = provider.clone();
@@ -194,6 +211,18 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// True when `other` was set up between the same two accounts through the same role.
+fn shares_trust(other: &Association, spec: &Spec) -> bool {
+    other.request.as_ref().is_some_and(|r| {
+        r.provider_account_uid == spec.provider.as_str()
+            && r.consumer_account_uid == spec.consumer.as_str()
+            && r.role_name.eq_ignore_ascii_case(spec.role.as_str())
+    }) && other
+        .steps
+        .iter()
+        .any(|s| s.name == steps::TRUST && s.state() != StepState::Pending)
 }
 
 fn describe_unregistration(response: &UnregisterClusterResponse) -> String {
