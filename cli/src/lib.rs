@@ -223,6 +223,10 @@ pub async fn associate(args: AssociateArgs) -> Result<ExitCode> {
         print_association(&association, c.output);
         return Ok(ExitCode::SUCCESS);
     }
+    if c.output == Format::Human {
+        // The id first, so that an interrupted run can still be followed with `watch ID`.
+        println!("association {}", association.id);
+    }
     follow(&mut client, association.id, c.output).await
 }
 
