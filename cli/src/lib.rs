@@ -147,10 +147,10 @@ pub fn pki_init(args: PkiInitArgs) -> Result<ExitCode> {
         identities.push(SpiffeId::client(td, name)?);
     }
     let pki = pki::init(&args.dir, td, &identities)?;
-    println!("created CA {}", args.dir.join("ca.pem").display());
+    say!("created CA {}", args.dir.join("ca.pem").display());
     for id in &identities {
         let paths = pki.paths(id);
-        println!(
+        say!(
             "issued {id}: {} {}",
             paths.cert.display(),
             paths.key.display()
@@ -202,7 +202,7 @@ pub fn pki_issue(args: PkiIssueArgs) -> Result<ExitCode> {
     }
     for id in &identities {
         let paths = pki.issue(id)?;
-        println!(
+        say!(
             "issued {id}: {} {}",
             paths.cert.display(),
             paths.key.display()
@@ -225,7 +225,7 @@ pub async fn associate(args: AssociateArgs) -> Result<ExitCode> {
     }
     if c.output == Format::Human {
         // The id first, so that an interrupted run can still be followed with `watch ID`.
-        println!("association {}", association.id);
+        say!("association {}", association.id);
     }
     follow(&mut client, association.id, c.output).await
 }
@@ -256,8 +256,8 @@ pub async fn plan(args: AssociateArgs) -> Result<ExitCode> {
     let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
     let plan = client.plan_association(args.request()).await?.into_inner();
     match c.output {
-        Format::Json => println!("{}", output::plan_json(&plan)),
-        Format::Human => println!("{}", output::plan_text(&plan)),
+        Format::Json => say!("{}", output::plan_json(&plan)),
+        Format::Human => say!("{}", output::plan_text(&plan)),
     }
     Ok(if plan.failure.is_some() {
         ExitCode::FAILURE
@@ -310,8 +310,8 @@ pub async fn drift(args: IdArgs) -> Result<ExitCode> {
         .await?
         .into_inner();
     match c.output {
-        Format::Json => println!("{}", output::drift_json(&report)),
-        Format::Human => println!("{}", output::drift_text(&report)),
+        Format::Json => say!("{}", output::drift_json(&report)),
+        Format::Human => say!("{}", output::drift_text(&report)),
     }
     Ok(if report.drifted {
         ExitCode::from(2)
@@ -332,15 +332,15 @@ pub async fn list(connection: Connection) -> Result<ExitCode> {
     match c.output {
         Format::Json => {
             let items: Vec<_> = all.iter().map(output::association_json).collect();
-            println!("{}", serde_json::Value::Array(items));
+            say!("{}", serde_json::Value::Array(items));
         }
         Format::Human => {
             if all.is_empty() {
-                println!("no associations yet: start one with `crossbind associate`");
+                say!("no associations yet: start one with `crossbind associate`");
             }
             for a in &all {
                 let r = a.request.clone().unwrap_or_default();
-                println!(
+                say!(
                     "{}  {:<9}  {} ({}) -> workspace {} ({})",
                     a.id,
                     output::state_name(a.state()),
@@ -378,7 +378,7 @@ async fn follow_to(
     while let Some(event) = events.next().await {
         let event = event?;
         if format == Format::Human {
-            println!("{}", output::event_line(&event));
+            say!("{}", output::event_line(&event));
         }
     }
     let association = client
@@ -395,7 +395,7 @@ async fn follow_to(
 
 fn print_association(association: &crossbind_proto::Association, format: Format) {
     match format {
-        Format::Json => println!("{}", output::association_json(association)),
-        Format::Human => println!("{}", output::association_text(association)),
+        Format::Json => say!("{}", output::association_json(association)),
+        Format::Human => say!("{}", output::association_text(association)),
     }
 }

@@ -6,6 +6,31 @@ use crossbind_proto::{
 };
 use serde_json::{Value, json};
 
+/// Prints one line on stdout. When the reader has gone away (`crossbind list | head`), the
+/// process ends quietly with success, as command-line tools do, instead of panicking.
+#[macro_export]
+macro_rules! say {
+    () => {
+        $crate::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+/// The function behind [`say!`].
+pub fn write_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("crossbind: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Output format chosen with `--output`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -8,6 +8,8 @@ use crossbind_proto::{
 };
 use tokio_stream::StreamExt;
 
+use crate::say;
+
 use crate::{
     error::{CliError, Result},
     output::{self, Format},
@@ -50,10 +52,10 @@ pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
     options.world = args.world;
 
     if human {
-        println!(
+        say!(
             "crossbind quickstart: two accounts, three processes and mutual TLS, all on this machine"
         );
-        println!(
+        say!(
             "against the embedded cloud emulator. Files and logs: {}",
             work.path().display()
         );
@@ -70,23 +72,25 @@ pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
         }
     };
     if human {
-        println!(
+        say!(
             "  cloudsim     {}  (RAM, STS, EMR, DataWorks)",
             stack.cloudsim
         );
-        println!(
+        say!(
             "  provider     {}  agent of account {} (B, owns the cluster)",
-            stack.provider, options.provider_uid
+            stack.provider,
+            options.provider_uid
         );
-        println!(
+        say!(
             "  consumer     {}  agent of account {} (A, owns the workspace)",
-            stack.consumer, options.consumer_uid
+            stack.consumer,
+            options.consumer_uid
         );
-        println!(
+        say!(
             "  coordinator  {}  (no cloud credentials)",
             stack.coordinator
         );
-        println!();
+        say!();
     }
 
     let outcome = associate(&stack, &options, &args.cluster, &args.workspace, human).await;
@@ -102,10 +106,10 @@ pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
 
     let succeeded = association.state() == AssociationState::Succeeded;
     match args.output {
-        Format::Json => println!("{}", output::association_json(&association)),
+        Format::Json => say!("{}", output::association_json(&association)),
         Format::Human => {
-            println!();
-            println!("{}", output::association_text(&association));
+            say!();
+            say!("{}", output::association_text(&association));
         }
     }
     if succeeded {
@@ -141,7 +145,7 @@ async fn associate(
         .await?
         .into_inner();
     if human {
-        println!("association {} started", created.id);
+        say!("association {} started", created.id);
     }
     let mut events = client
         .watch_association(WatchAssociationRequest {
@@ -152,7 +156,7 @@ async fn associate(
     while let Some(event) = events.next().await {
         let event = event?;
         if human {
-            println!("{}", output::event_line(&event));
+            say!("{}", output::event_line(&event));
         }
     }
     let association = client

@@ -524,20 +524,8 @@ impl Engine {
             a.workspace = Some(workspace.clone());
         });
         if !cluster.eligible || !cluster.reasons.is_empty() {
-            let failure = ineligible(&cluster);
-            self.set_step(
-                id,
-                steps::PREFLIGHT_CLUSTER,
-                StepState::Failed,
-                &failure.message,
-            );
-            self.event(
-                id,
-                EventKind::StepFailed,
-                steps::PREFLIGHT_CLUSTER,
-                failure.message.clone(),
-            );
-            return Err(failure.into());
+            // The step itself was recorded as failed when the agent's answer came back.
+            return Err(ineligible(&cluster).into());
         }
 
         // 3. Trust in the provider account.
@@ -666,6 +654,7 @@ impl Engine {
         call: F,
     ) -> Result<T, Stop>
     where
+        T: Verdict,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
@@ -688,6 +677,7 @@ impl Engine {
         mut call: F,
     ) -> Result<T, Stop>
     where
+        T: Verdict,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
@@ -701,11 +691,20 @@ impl Engine {
             let status = match call().await {
                 Ok(response) => {
                     let value = response.into_inner();
-                    let message = describe(&value);
                     self.attempt(id, name, attempt, started_at, "ok", None);
+                    // An answer can still be a refusal (an ineligible cluster): the caller
+                    // turns it into the association's failure.
+                    let (state, kind, message) = match value.refusal() {
+                        Some(reason) => (StepState::Failed, EventKind::StepFailed, reason),
+                        None => (
+                            StepState::Succeeded,
+                            EventKind::StepSucceeded,
+                            describe(&value),
+                        ),
+                    };
                     info!(step.name = name, "{message}");
-                    self.set_step(id, name, StepState::Succeeded, &message);
-                    self.event(id, EventKind::StepSucceeded, name, message);
+                    self.set_step(id, name, state, &message);
+                    self.event(id, kind, name, message);
                     return Ok(value);
                 }
                 Err(status) => status,

@@ -49,6 +49,27 @@ pub(super) fn register_step(environment: Environment) -> &'static str {
     }
 }
 
+/// Whether an agent's successful answer is nonetheless a refusal the association stops on.
+pub(super) trait Verdict {
+    /// The sentence saying why, when the answer refuses.
+    fn refusal(&self) -> Option<String> {
+        None
+    }
+}
+
+impl Verdict for ClusterCheck {
+    fn refusal(&self) -> Option<String> {
+        (!self.eligible || !self.reasons.is_empty()).then(|| ineligible(self).message)
+    }
+}
+
+impl Verdict for Identity {}
+impl Verdict for WorkspaceCheck {}
+impl Verdict for crossbind_proto::GrantTrustResponse {}
+impl Verdict for crossbind_proto::RegisterClusterResponse {}
+impl Verdict for crossbind_proto::UnregisterClusterResponse {}
+impl Verdict for crossbind_proto::RevokeTrustResponse {}
+
 /// Awaits two steps together; when both fail, the failures are combined, and a cancel wins.
 pub(super) async fn join_steps<A, B>(
     a: impl Future<Output = Result<A, Stop>>,
