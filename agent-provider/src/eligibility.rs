@@ -7,8 +7,9 @@
 
 use crossbind_proto::IneligibilityReason;
 
-/// The version of [`RULES`]; bump it whenever a rule is added, removed or changed.
-pub const RULES_VERSION: u32 = 1;
+/// The version of [`RULES`] (the date of the change and a counter within that day); bump it
+/// whenever a rule is added, removed or changed.
+pub const RULES_VERSION: &str = "2026-12-03.1";
 
 /// The only cluster type DataWorks registers across accounts (the legacy data lake).
 pub const SUPPORTED_CLUSTER_TYPE: &str = "HADOOP";
@@ -18,6 +19,16 @@ pub const SUPPORTED_RELEASES: &[&str] = &["EMR-3.38.2", "EMR-3.38.3"];
 
 /// The state a cluster must be in.
 pub const REQUIRED_STATE: &str = "RUNNING";
+
+/// The metastore value meaning DLF unified metadata.
+pub const DLF_METASTORE: &str = "DLF";
+
+/// The `SecurityMode` value meaning Kerberos (high-security mode).
+pub const KERBEROS_MODE: &str = "KERBEROS";
+
+/// Where the rules come from: the DataWorks guide for cross-account registration.
+pub const SOURCE_DOC: &str = "DataWorks guide \"Register a cross-account EMR cluster\", \
+     https://www.alibabacloud.com/help/en/dataworks/user-guide/cross-account-registration-for-emr-cluster";
 
 /// What the rules look at, gathered from EMR by the caller.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,16 +47,34 @@ pub struct ClusterFacts {
     pub kerberos: bool,
 }
 
-/// One rule: the reason it reports, when it is violated, and the sentence that says what is
-/// wrong and what would fix it.
+/// The values a rule accepts for what it checks (compared without regard to case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowed {
+    /// Only these values pass.
+    OneOf(&'static [&'static str]),
+    /// Every value passes except these.
+    NoneOf(&'static [&'static str]),
+}
+
+/// One rule: its stable id, the reason it reports, what it checks and accepts, the advice
+/// users get when it is violated, and where it comes from.
 #[derive(Clone, Copy)]
 pub struct Rule {
+    /// A stable identifier, e.g. `release`.
+    pub id: &'static str,
     /// The reason reported when the rule is violated.
     pub reason: IneligibilityReason,
-    /// The rule as one line, for documentation and logs.
-    pub summary: &'static str,
+    /// What is checked, and which EMR fields report it.
+    pub checks: &'static str,
+    /// The values that pass.
+    pub allowed: Allowed,
+    /// What users are told to do when the rule is violated; every message of the rule ends
+    /// with it.
+    pub advice: &'static str,
+    /// The documentation the rule comes from.
+    pub source: &'static str,
     violated: fn(&ClusterFacts) -> bool,
-    explain: fn(&ClusterFacts) -> String,
+    observed: fn(&ClusterFacts) -> String,
 }
 
 /// Every rule, in the order reasons are reported.
@@ -54,65 +83,81 @@ pub struct Rule {
 /// (EMR-5.x data lake, for example) are never supported, and the type rule already says so.
 pub const RULES: &[Rule] = &[
     Rule {
+        id: "cluster-type",
         reason: IneligibilityReason::ClusterTypeNotHadoop,
-        summary: "ClusterType is HADOOP",
+        checks: "cluster type (EMR GetCluster ClusterType)",
+        allowed: Allowed::OneOf(&[SUPPORTED_CLUSTER_TYPE]),
+        advice: "use a Hadoop cluster on EMR-3.38.2 or EMR-3.38.3",
+        source: SOURCE_DOC,
         violated: |f| !f.cluster_type.eq_ignore_ascii_case(SUPPORTED_CLUSTER_TYPE),
-        explain: |f| {
+        observed: |f| {
             format!(
                 "cluster type is {}, but DataWorks registers only legacy EMR Hadoop (HADOOP) \
-                 clusters across accounts; use a Hadoop cluster on EMR-3.38.2 or EMR-3.38.3",
+                 clusters across accounts",
                 shown(&f.cluster_type)
             )
         },
     },
     Rule {
+        id: "release",
         reason: IneligibilityReason::ReleaseNotSupported,
-        summary: "ReleaseVersion is EMR-3.38.2 or EMR-3.38.3 (Hadoop clusters)",
+        checks: "release of a Hadoop cluster (EMR GetCluster ReleaseVersion)",
+        allowed: Allowed::OneOf(SUPPORTED_RELEASES),
+        advice: "use a Hadoop cluster on EMR-3.38.2 or EMR-3.38.3",
+        source: SOURCE_DOC,
         violated: |f| {
             f.cluster_type.eq_ignore_ascii_case(SUPPORTED_CLUSTER_TYPE)
                 && !SUPPORTED_RELEASES
                     .iter()
                     .any(|r| r.eq_ignore_ascii_case(&f.release_version))
         },
-        explain: |f| {
+        observed: |f| {
             format!(
-                "release {} is not supported for cross-account registration, only EMR-3.38.2 \
-                 and EMR-3.38.3 are; use a Hadoop cluster on one of those releases",
+                "release {} is not supported for cross-account registration",
                 shown(&f.release_version)
             )
         },
     },
     Rule {
+        id: "metadata",
         reason: IneligibilityReason::MetadataIsDlf,
-        summary: "Hive metadata is not DLF unified metadata",
+        checks: "Hive metastore type (EMR ListApplicationConfigs hive.metastore.type, \
+                 DescribeClusterV2 MetaStoreType; DLF in either counts)",
+        allowed: Allowed::NoneOf(&[DLF_METASTORE]),
+        advice: "use a cluster whose Hive metastore is local or RDS",
+        source: SOURCE_DOC,
         violated: |f| f.dlf,
-        explain: |_| {
+        observed: |_| {
             "Hive metadata is DLF unified metadata, which cross-account registration does not \
-             support; use a cluster whose Hive metastore is local or RDS"
+             support"
                 .to_owned()
         },
     },
     Rule {
+        id: "kerberos",
         reason: IneligibilityReason::KerberosEnabled,
-        summary: "Kerberos (high-security mode) is off",
+        checks: "security mode (EMR GetCluster SecurityMode; DescribeClusterV2 EasEnable=true \
+                 counts as KERBEROS)",
+        allowed: Allowed::NoneOf(&[KERBEROS_MODE]),
+        advice: "use a cluster created without Kerberos",
+        source: SOURCE_DOC,
         violated: |f| f.kerberos,
-        explain: |_| {
+        observed: |_| {
             "Kerberos (high-security mode) is enabled, which cross-account registration does \
-             not support; use a cluster created without Kerberos"
+             not support"
                 .to_owned()
         },
     },
     Rule {
+        id: "state",
         reason: IneligibilityReason::ClusterNotRunning,
-        summary: "ClusterState is RUNNING",
+        checks: "cluster state (EMR GetCluster ClusterState)",
+        allowed: Allowed::OneOf(&[REQUIRED_STATE]),
+        advice: "start the cluster or wait until it is RUNNING (a released cluster cannot be \
+                 registered)",
+        source: "DataWorks reaches only a running cluster (crossbind's own rule)",
         violated: |f| !f.state.eq_ignore_ascii_case(REQUIRED_STATE),
-        explain: |f| {
-            format!(
-                "cluster state is {}, not RUNNING; start the cluster or wait until it is \
-                 RUNNING (a released cluster cannot be registered)",
-                shown(&f.state)
-            )
-        },
+        observed: |f| format!("cluster state is {}, not RUNNING", shown(&f.state)),
     },
 ];
 
@@ -132,7 +177,7 @@ pub fn evaluate(facts: &ClusterFacts) -> Vec<Violation> {
         .filter(|rule| (rule.violated)(facts))
         .map(|rule| Violation {
             reason: rule.reason,
-            message: (rule.explain)(facts),
+            message: format!("{}; {}", (rule.observed)(facts), rule.advice),
         })
         .collect()
 }
@@ -150,8 +195,9 @@ fn shown(value: &str) -> &str {
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rule")
+            .field("id", &self.id)
             .field("reason", &self.reason)
-            .field("summary", &self.summary)
+            .field("allowed", &self.allowed)
             .finish_non_exhaustive()
     }
 }

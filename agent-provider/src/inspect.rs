@@ -5,23 +5,25 @@
 //! `ListApplicationConfigs` (`hive.metastore.type`) and, for Hadoop clusters, the legacy 2016
 //! `DescribeClusterV2` (`MetaStoreType`, `EasEnable`). DLF counts when either source says DLF;
 //! Kerberos when `SecurityMode` is `KERBEROS` or `EasEnable` is true.
+//!
+//! Every configuration item is read (all pages), not only the metastore key, so that the
+//! check also carries a fingerprint of the release and the whole configuration: the
+//! coordinator compares it with the one recorded at the last initialization to tell when the
+//! consumer's resource group must be initialized again.
 
 use crossbind_aliyun::client::Client;
 use crossbind_aliyun::emr::{ApplicationConfig, Cluster, LegacyClusterInfo};
 use crossbind_aliyun::ids::{AccountUid, ClusterId};
 use crossbind_proto::ClusterCheck;
+use sha2::{Digest, Sha256};
 
-use crate::eligibility::{self, ClusterFacts, SUPPORTED_CLUSTER_TYPE};
+use crate::eligibility::{
+    self, ClusterFacts, DLF_METASTORE, KERBEROS_MODE, SUPPORTED_CLUSTER_TYPE,
+};
 use crate::error::{Error, Result, cloud};
 
 /// The Hive setting that names the metastore.
 pub(crate) const METASTORE_TYPE_KEY: &str = "hive.metastore.type";
-
-/// The metastore value meaning DLF unified metadata.
-const DLF: &str = "DLF";
-
-/// The `SecurityMode` value meaning Kerberos.
-const KERBEROS: &str = "KERBEROS";
 
 /// Reads cluster `id` of the client's region and judges it. A cluster that does not exist is
 /// [`Error::ClusterNotFound`], naming `account`.
@@ -54,13 +56,14 @@ pub(crate) async fn check_cluster(
     };
     let configs = async {
         client
-            .list_application_configs(id, None, None, Some(METASTORE_TYPE_KEY))
+            .list_application_configs(id, None, None, None)
             .await
             .map_err(cloud("ListApplicationConfigs"))
     };
     let (legacy, configs) = futures::future::try_join(legacy, configs).await?;
     let facts = gather_facts(&cluster, legacy.as_ref(), &configs);
-    let check = to_check(&cluster, client.region().as_str(), &facts);
+    let mut check = to_check(&cluster, client.region().as_str(), &facts);
+    check.config_fingerprint = config_fingerprint(&cluster.release_version, &configs);
     tracing::debug!(
         cluster.id = %check.cluster_id,
         eligible = check.eligible,
@@ -86,10 +89,12 @@ pub(crate) fn gather_facts(
         .and_then(|l| l.meta_store_type.as_deref())
         .map(str::trim)
         .filter(|v| !v.is_empty());
-    let dlf = legacy_type.is_some_and(|t| t.eq_ignore_ascii_case(DLF))
-        || hive_values.iter().any(|v| v.eq_ignore_ascii_case(DLF));
+    let dlf = legacy_type.is_some_and(|t| t.eq_ignore_ascii_case(DLF_METASTORE))
+        || hive_values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(DLF_METASTORE));
     let metastore_type = if dlf {
-        DLF.to_owned()
+        DLF_METASTORE.to_owned()
     } else {
         legacy_type
             .or_else(|| hive_values.first().copied())
@@ -99,7 +104,7 @@ pub(crate) fn gather_facts(
     let kerberos = cluster
         .security_mode
         .as_deref()
-        .is_some_and(|m| m.eq_ignore_ascii_case(KERBEROS))
+        .is_some_and(|m| m.eq_ignore_ascii_case(KERBEROS_MODE))
         || legacy.and_then(|l| l.eas_enable).unwrap_or(false);
     ClusterFacts {
         cluster_type: cluster.cluster_type.clone(),
@@ -109,6 +114,34 @@ pub(crate) fn gather_facts(
         dlf,
         kerberos,
     }
+}
+
+/// The hex SHA-256 over `release` and the configuration items sorted by application, file,
+/// key and value; the order EMR lists them in does not matter. Every string is fed with its
+/// length first, so no two different inputs share an encoding.
+pub(crate) fn config_fingerprint(release: &str, configs: &[ApplicationConfig]) -> String {
+    let mut items: Vec<[&str; 4]> = configs
+        .iter()
+        .map(|c| {
+            [
+                c.application_name.as_str(),
+                c.config_file_name.as_str(),
+                c.config_item_key.as_str(),
+                c.config_item_value.as_str(),
+            ]
+        })
+        .collect();
+    items.sort_unstable();
+    let mut hash = Sha256::new();
+    let mut feed = |s: &str| {
+        hash.update((s.len() as u64).to_be_bytes());
+        hash.update(s.as_bytes());
+    };
+    feed(release);
+    for item in &items {
+        item.iter().for_each(|s| feed(s));
+    }
+    hex::encode(hash.finalize())
 }
 
 /// The check message for `cluster` with its facts judged by the rules.
@@ -131,6 +164,7 @@ pub(crate) fn to_check(cluster: &Cluster, region: &str, facts: &ClusterFacts) ->
         eligible: violations.is_empty(),
         reasons: violations.iter().map(|v| v.reason as i32).collect(),
         messages: violations.into_iter().map(|v| v.message).collect(),
+        config_fingerprint: String::new(),
     }
 }
 
@@ -159,13 +193,36 @@ mod tests {
     }
 
     fn hive(value: &str) -> ApplicationConfig {
+        item("hive.metastore.type", value)
+    }
+
+    fn item(key: &str, value: &str) -> ApplicationConfig {
         serde_json::from_value(serde_json::json!({
             "ApplicationName": "HIVE",
             "ConfigFileName": "hivemetastore-site.xml",
-            "ConfigItemKey": "hive.metastore.type",
+            "ConfigItemKey": key,
             "ConfigItemValue": value,
         }))
         .expect("a config")
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_order_and_sees_every_change() {
+        let a = [hive("LOCAL"), item("hive.exec.parallel", "true")];
+        let b = [item("hive.exec.parallel", "true"), hive("LOCAL")];
+        let base = config_fingerprint("EMR-3.38.3", &a);
+        assert_eq!(base.len(), 64);
+        assert!(base.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(base, config_fingerprint("EMR-3.38.3", &b));
+        assert_ne!(base, config_fingerprint("EMR-3.38.2", &a));
+        let changed = [hive("LOCAL"), item("hive.exec.parallel", "false")];
+        assert_ne!(base, config_fingerprint("EMR-3.38.3", &changed));
+        assert_ne!(base, config_fingerprint("EMR-3.38.3", &a[..1]));
+        // Moving text between fields is a change too.
+        assert_ne!(
+            config_fingerprint("ab", &[item("c", "")]),
+            config_fingerprint("a", &[item("bc", "")])
+        );
     }
 
     #[test]

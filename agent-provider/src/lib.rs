@@ -15,11 +15,19 @@
 //! clusters = ["C-4F2A9B1C8D3E7A60"]         # required: clusters it may expose, or ["*"]
 //! ```
 //!
+//! # Rules
+//!
+//! `crossbind-provider rules [--output json]` prints [`eligibility::RULES`] with
+//! [`eligibility::RULES_VERSION`] (see [`rules`]); it reads no configuration and no credentials.
+//!
 //! # Services
 //!
 //! - `GetIdentity`: the STS identity confirmed at start-up.
 //! - `CheckCluster` / `ListEligibleClusters`: the rules of [`eligibility::RULES`], judged on
-//!   facts from EMR `GetCluster`, `ListApplicationConfigs` and `DescribeClusterV2`.
+//!   facts from EMR `GetCluster`, `ListApplicationConfigs` and `DescribeClusterV2`. Each
+//!   check carries `config_fingerprint`, the hex SHA-256 of the release and every
+//!   configuration item, which changes when a re-initialization of the consumer's resource
+//!   group is due.
 //! - `GrantTrust`: creates the role with the final trust policy, or merges the principal into
 //!   an existing one (other statements kept), and attaches
 //!   `AliyunDataWorksAccessingEMRReadOnlyPolicy`; only what differs is changed.
@@ -51,6 +59,7 @@ pub mod config;
 pub mod eligibility;
 pub mod error;
 mod inspect;
+pub mod rules;
 mod service;
 mod trust;
 

@@ -1,6 +1,6 @@
 //! The `crossbind-provider` binary as a separate process: its exit code on bad configuration,
 //! the bound address as the first line of stdout before it serves, and no line at all when
-//! start-up is refused.
+//! start-up is refused; the `rules` subcommand, which needs no configuration.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -13,6 +13,7 @@ use crossbind_aliyun::credentials::Credentials;
 use crossbind_cloudsim::World;
 use crossbind_proto::GetIdentityRequest;
 use crossbind_proto::provider_agent_client::ProviderAgentClient;
+use crossbind_provider::eligibility::{RULES, RULES_VERSION};
 use crossbind_tls::identity::SpiffeId;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
@@ -117,6 +118,54 @@ async fn refused_credentials_exit_1_with_nothing_on_stdout() {
         !stderr.contains('\x1b'),
         "no colour codes in a piped log: {stderr:?}"
     );
+}
+
+#[tokio::test]
+async fn rules_lists_every_rule_and_the_version_without_configuration() {
+    let human = rules_output(&[]).await;
+    assert!(human.contains(RULES_VERSION), "{human}");
+    for rule in RULES {
+        assert!(human.contains(rule.id), "{} missing: {human}", rule.id);
+        assert!(human.contains(rule.reason.as_str_name()), "{human}");
+        assert!(human.contains(rule.advice), "{human}");
+    }
+    assert!(human.contains("EMR-3.38.2") && human.contains("EMR-3.38.3"));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&rules_output(&["--output", "json"]).await).expect("JSON");
+    assert_eq!(json["version"], RULES_VERSION);
+    let listed: Vec<&str> = json["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(listed, ids);
+    let release = &json["rules"][1];
+    assert_eq!(release["reason"], "RELEASE_NOT_SUPPORTED");
+    assert_eq!(
+        release["allowed"]["one_of"],
+        serde_json::json!(["EMR-3.38.2", "EMR-3.38.3"])
+    );
+}
+
+/// Runs `crossbind-provider rules ARGS` with an empty environment; its stdout on success.
+async fn rules_output(args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("rules")
+        .args(args)
+        .env_clear()
+        .output()
+        .await
+        .expect("run the binary");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
 }
 
 /// Writes a provider configuration for `id`'s certificate and `cloud` into the PKI directory.

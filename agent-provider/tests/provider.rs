@@ -227,6 +227,48 @@ async fn eligible_clusters_pass() {
 }
 
 #[tokio::test]
+async fn the_config_fingerprint_is_stable_and_follows_the_release() {
+    let mut h = start(World::default_world()).await;
+    let check = |cluster: &'static str| {
+        let mut client = h.client.clone();
+        async move {
+            client
+                .check_cluster(check_req(cluster))
+                .await
+                .expect("check")
+                .into_inner()
+        }
+    };
+    let first = check(ELIGIBLE).await;
+    let again = check(ELIGIBLE).await;
+    let other = check("C-6A7B8C9D0E1F2A3B").await;
+    assert_eq!(first.config_fingerprint.len(), 64, "{first:?}");
+    assert!(
+        first
+            .config_fingerprint
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit())
+    );
+    assert_eq!(first.config_fingerprint, again.config_fingerprint);
+    assert_ne!(first.release_version, other.release_version);
+    assert_ne!(first.config_fingerprint, other.config_fingerprint);
+    let listed = h
+        .client
+        .list_eligible_clusters(ListEligibleClustersRequest {
+            include_ineligible: false,
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    let same = listed
+        .clusters
+        .iter()
+        .find(|c| c.cluster_id == ELIGIBLE)
+        .expect("listed");
+    assert_eq!(same.config_fingerprint, first.config_fingerprint);
+}
+
+#[tokio::test]
 async fn each_ineligible_cluster_gives_exactly_its_reason() {
     let mut h = start(World::default_world()).await;
     let cases = [

@@ -87,8 +87,9 @@ pub enum Method {
     Post,
 }
 
-/// One RPC call before signing.
-#[derive(Debug, Clone)]
+/// One RPC call before signing. Its `Debug` shows parameter names, and values only when the
+/// request is not marked sensitive.
+#[derive(Clone)]
 pub struct RpcRequest {
     /// The product, which picks the endpoint.
     pub product: Product,
@@ -102,6 +103,9 @@ pub struct RpcRequest {
     pub query: BTreeMap<String, String>,
     /// Business parameters sent as an `application/x-www-form-urlencoded` body (POST only).
     pub form: BTreeMap<String, String>,
+    /// Whether a parameter carries a secret (e.g. a cluster account password): the string to
+    /// sign is then never traced and `Debug` hides the values.
+    pub sensitive: bool,
 }
 
 /// A signed request, ready to send: what goes on the wire.
@@ -194,7 +198,15 @@ impl RpcRequest {
             method: Method::Post,
             query: BTreeMap::new(),
             form: BTreeMap::new(),
+            sensitive: false,
         }
+    }
+
+    /// Marks the request as carrying a secret parameter: no traced string to sign, no values
+    /// in `Debug`.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
     }
 
     /// Sets the HTTP method.
@@ -258,6 +270,23 @@ impl RpcRequest {
             )));
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for RpcRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RpcRequest");
+        d.field("product", &self.product)
+            .field("action", &self.action)
+            .field("version", &self.version)
+            .field("method", &self.method);
+        if self.sensitive {
+            d.field("query", &self.query.keys().collect::<Vec<_>>())
+                .field("form", &self.form.keys().collect::<Vec<_>>());
+        } else {
+            d.field("query", &self.query).field("form", &self.form);
+        }
+        d.field("sensitive", &self.sensitive).finish()
     }
 }
 
@@ -457,10 +486,12 @@ impl Client {
         let mut signed = query.clone();
         signed.extend(req.form.clone());
         let string_to_sign = sign::v2_string_to_sign(req.method.as_str(), &signed);
-        tracing::trace!(
-            string_to_sign = %self.redacted(&string_to_sign),
-            "v2 string to sign"
-        );
+        if !req.sensitive {
+            tracing::trace!(
+                string_to_sign = %self.redacted(&string_to_sign),
+                "v2 string to sign"
+            );
+        }
         let signature = sign::v2_signature(creds.access_key_secret.expose(), &string_to_sign);
         let url = format!(
             "{base}?{}&Signature={}",
@@ -534,11 +565,13 @@ impl Client {
             payload_sha256_hex: &payload_hash,
         });
         let string_to_sign = sign::v3_string_to_sign(&canonical);
-        tracing::trace!(
-            canonical_request = %self.redacted(&canonical),
-            string_to_sign = %string_to_sign,
-            "v3 string to sign"
-        );
+        if !req.sensitive {
+            tracing::trace!(
+                canonical_request = %self.redacted(&canonical),
+                string_to_sign = %string_to_sign,
+                "v3 string to sign"
+            );
+        }
         let signature = sign::v3_signature(creds.access_key_secret.expose(), &string_to_sign);
         let authorization =
             sign::v3_authorization(&creds.access_key_id, &signed_headers, &signature);

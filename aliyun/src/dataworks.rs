@@ -1,12 +1,14 @@
-//! DataWorks 2024-05-18 typed calls: reading a workspace and creating, reading, listing and
-//! deleting compute resources (facts §5). Resource groups, account mappings and the 2020-05-18
-//! API are not wrapped.
+//! DataWorks 2024-05-18 typed calls: reading a workspace; creating, reading, listing and
+//! deleting compute resources; listing resource groups and binding them to a workspace; reading
+//! and changing the account mappings of an EMR compute resource (facts §5). Creating resource
+//! groups, connectivity tests and the 2020-05-18 API are not wrapped.
 
 use serde::Deserialize;
 use serde_json::Value;
 use tracing::instrument;
 
 use crate::client::{Client, Method, RpcRequest};
+use crate::credentials::Secret;
 use crate::endpoint::Product;
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
@@ -36,6 +38,10 @@ pub mod codes {
     pub const CROSS_ACCOUNT_ROLE_NOT_AUTHORIZED: &str = "Forbidden.CrossAccountRole";
     /// The cluster cannot be registered across accounts (400).
     pub const CLUSTER_NOT_SUPPORTED: &str = "InvalidParameter.ClusterNotSupported";
+    /// No resource group with that ID (404).
+    pub const RESOURCE_GROUP_NOT_FOUND: &str = "ResourceGroup.NotFound";
+    /// Account mappings are refused for this cluster, e.g. with both LDAP and Kerberos on (400).
+    pub const AUTH_USER_MAPPING_NOT_ALLOWED: &str = "InvalidParameter.AuthUserMappingNotAllowed";
 }
 
 /// A DataWorks workspace.
@@ -207,6 +213,95 @@ pub struct ComputeResource {
     pub modify_time: Option<i64>,
 }
 
+/// The filters of `ListResourceGroups` (all optional; paging from 1, at most 100 a page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListResourceGroups {
+    /// Only groups bound to this workspace.
+    pub project_id: Option<WorkspaceId>,
+    /// Only groups with this name.
+    pub name: Option<String>,
+    /// Only these types, e.g. `CommonV2` (sent as a JSON list).
+    pub resource_group_types: Vec<String>,
+    /// Only these statuses, e.g. `Normal` (sent as a JSON list).
+    pub statuses: Vec<String>,
+    /// The page, from 1; `None` for the server's default.
+    pub page_number: Option<u32>,
+    /// The page size; `None` for the server's default.
+    pub page_size: Option<u32>,
+}
+
+/// A DataWorks resource group as `ListResourceGroups` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceGroup {
+    /// The ID, e.g. `Serverless_res_group_524257424564736_6831777003****`.
+    pub id: String,
+    /// The name.
+    #[serde(default)]
+    pub name: String,
+    /// The remark.
+    #[serde(default, deserialize_with = "wire::non_empty_string")]
+    pub remark: Option<String>,
+    /// `CommonV2`, `ExclusiveDataIntegration`, `ExclusiveScheduler` or `ExclusiveDataService`.
+    #[serde(default)]
+    pub resource_group_type: String,
+    /// `Normal`, `Stop`, `Deleted`, `Creating`, ….
+    #[serde(default)]
+    pub status: String,
+    /// `PrePaid` or `PostPaid`.
+    #[serde(default, deserialize_with = "wire::non_empty_string")]
+    pub payment_type: Option<String>,
+    /// The VPC the group's network is in.
+    #[serde(default, deserialize_with = "wire::non_empty_string")]
+    pub default_vpc_id: Option<String>,
+    /// The vSwitch (the wire field is misspelled `DefaultVswicthId`).
+    #[serde(
+        default,
+        rename = "DefaultVswicthId",
+        alias = "DefaultVswitchId",
+        deserialize_with = "wire::non_empty_string"
+    )]
+    pub default_vswitch_id: Option<String>,
+    /// When it was created.
+    #[serde(default, deserialize_with = "wire::opt_i64")]
+    pub create_time: Option<i64>,
+}
+
+/// The account mappings of a compute resource (`GetComputeResourceAuthUserMappings`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthUserMappings {
+    /// The cluster's authentication, e.g. `ldap`.
+    #[serde(default, deserialize_with = "wire::non_empty_string")]
+    pub hadoop_auth_type: Option<String>,
+    /// One entry per mapped member.
+    #[serde(default)]
+    pub accounts: Vec<AuthUserMapping>,
+}
+
+/// One member mapped to a cluster account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthUserMapping {
+    /// The member's Alibaba Cloud UID.
+    pub user_id: String,
+    /// The cluster (or LDAP) account it runs as.
+    #[serde(default)]
+    pub username: String,
+}
+
+/// One mapping to create or change with `UpdateComputeResourceAuthUserMappings`. Holds a
+/// password, so its `Debug` is written by hand and shows only whether one is set.
+#[derive(Clone)]
+pub struct AuthUserUpsert {
+    /// The member's Alibaba Cloud UID.
+    pub user_id: String,
+    /// The cluster account.
+    pub username: String,
+    /// The cluster account's password, when the cluster needs one (e.g. LDAP).
+    pub password: Option<Secret>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ProjectBody {
@@ -239,6 +334,65 @@ struct SuccessBody {
     success: Option<bool>,
     #[serde(default)]
     request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResourceGroupPagingBody {
+    paging_info: ResourceGroupPage,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResourceGroupPage {
+    #[serde(default)]
+    resource_group_list: Vec<ResourceGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProjectIdListBody {
+    #[serde(default)]
+    project_id_list: Vec<LenientId>,
+}
+
+#[derive(Deserialize)]
+struct LenientId(#[serde(deserialize_with = "wire::i64_lenient")] i64);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuthUserMappingsBody {
+    data: AuthUserMappings,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ChangeRecordBody {
+    #[serde(default, deserialize_with = "wire::opt_bool")]
+    success: Option<bool>,
+    #[serde(default)]
+    request_id: Option<String>,
+    #[serde(default)]
+    data: Option<ChangeRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ChangeRecord {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+// === impl AuthUserUpsert ===
+
+impl std::fmt::Debug for AuthUserUpsert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthUserUpsert")
+            .field("user_id", &self.user_id)
+            .field("username", &self.username)
+            .field("has_password", &self.password.is_some())
+            .finish()
+    }
 }
 
 // === impl ComputeResourceEntry ===
@@ -374,6 +528,137 @@ impl Client {
             });
         }
         tracing::info!("compute resource deleted");
+        Ok(())
+    }
+
+    /// Lists the resource groups matching `filter` (one page; the defaults give the first).
+    #[instrument(name = "dataworks", skip_all, fields(workspace.id = filter.project_id.as_ref().map(WorkspaceId::as_str)))]
+    pub async fn list_resource_groups(
+        &self,
+        filter: &ListResourceGroups,
+    ) -> Result<Vec<ResourceGroup>> {
+        let json_list =
+            |v: &Vec<String>| (!v.is_empty()).then(|| Value::from(v.clone()).to_string());
+        let req = RpcRequest::new(Product::DataWorks, "ListResourceGroups", VERSION)
+            .with_method(Method::Get)
+            .opt_param(
+                "ProjectId",
+                filter.project_id.as_ref().map(WorkspaceId::as_str),
+            )
+            .opt_param("Name", filter.name.as_ref())
+            .opt_param(
+                "ResourceGroupTypes",
+                json_list(&filter.resource_group_types),
+            )
+            .opt_param("Statuses", json_list(&filter.statuses))
+            .opt_param("PageNumber", filter.page_number)
+            .opt_param("PageSize", filter.page_size);
+        let body: ResourceGroupPagingBody = self.call_as(req).await?;
+        Ok(body.paging_info.resource_group_list)
+    }
+
+    /// Binds a resource group to a workspace.
+    #[instrument(name = "dataworks", skip_all, fields(workspace.id = %project_id, resource_group.id = resource_group_id))]
+    pub async fn associate_project_to_resource_group(
+        &self,
+        project_id: &WorkspaceId,
+        resource_group_id: &str,
+    ) -> Result<()> {
+        const ACTION: &str = "AssociateProjectToResourceGroup";
+        let req = RpcRequest::new(Product::DataWorks, ACTION, VERSION)
+            .form_param("ProjectId", project_id.as_str())
+            .form_param("ResourceGroupId", resource_group_id);
+        let body: SuccessBody = self.call_as(req).await?;
+        if body.success == Some(false) {
+            return Err(Error::NotApplied {
+                action: ACTION,
+                request_id: body.request_id,
+            });
+        }
+        tracing::info!("resource group bound to workspace");
+        Ok(())
+    }
+
+    /// The IDs of the workspaces a resource group is bound to.
+    #[instrument(name = "dataworks", skip_all, fields(resource_group.id = resource_group_id))]
+    pub async fn list_resource_group_associate_projects(
+        &self,
+        resource_group_id: &str,
+    ) -> Result<Vec<i64>> {
+        const ACTION: &str = "ListResourceGroupAssociateProjects";
+        let req = RpcRequest::new(Product::DataWorks, ACTION, VERSION)
+            .param("ResourceGroupId", resource_group_id);
+        let body: ProjectIdListBody = self.call_as(req).await?;
+        Ok(body.project_id_list.into_iter().map(|id| id.0).collect())
+    }
+
+    /// Reads the account mappings of a compute resource.
+    #[instrument(name = "dataworks", skip_all, fields(workspace.id = %project_id, resource.id = compute_resource_id))]
+    pub async fn get_compute_resource_auth_user_mappings(
+        &self,
+        project_id: &WorkspaceId,
+        compute_resource_id: i64,
+    ) -> Result<AuthUserMappings> {
+        let req = RpcRequest::new(
+            Product::DataWorks,
+            "GetComputeResourceAuthUserMappings",
+            VERSION,
+        )
+        .param("ProjectId", project_id.as_str())
+        .param("ComputeResourceId", compute_resource_id.to_string());
+        let body: AuthUserMappingsBody = self.call_as(req).await?;
+        Ok(body.data)
+    }
+
+    /// Creates or changes (`upserts`) and removes (`remove_user_ids`) account mappings of a
+    /// compute resource; safe to repeat. Passwords go only into the signed form body.
+    #[instrument(name = "dataworks", skip_all, fields(workspace.id = %project_id, resource.id = compute_resource_id, upserts = upserts.len(), removals = remove_user_ids.len()))]
+    pub async fn update_compute_resource_auth_user_mappings(
+        &self,
+        project_id: &WorkspaceId,
+        compute_resource_id: i64,
+        upserts: &[AuthUserUpsert],
+        remove_user_ids: &[String],
+    ) -> Result<()> {
+        const ACTION: &str = "UpdateComputeResourceAuthUserMappings";
+        let upserts: Vec<Value> = upserts
+            .iter()
+            .map(|u| {
+                let mut entry = serde_json::Map::new();
+                entry.insert("UserId".into(), Value::from(u.user_id.as_str()));
+                entry.insert("Username".into(), Value::from(u.username.as_str()));
+                if let Some(password) = &u.password {
+                    entry.insert("Password".into(), Value::from(password.expose()));
+                }
+                Value::Object(entry)
+            })
+            .collect();
+        let mut req = RpcRequest::new(Product::DataWorks, ACTION, VERSION)
+            .sensitive()
+            .form_param("ProjectId", project_id.as_str())
+            .form_param("ComputeResourceId", compute_resource_id.to_string());
+        if !upserts.is_empty() {
+            req = req.form_param("Upserts", Value::Array(upserts).to_string());
+        }
+        if !remove_user_ids.is_empty() {
+            req = req.form_param(
+                "RemoveUserIds",
+                Value::from(remove_user_ids.to_vec()).to_string(),
+            );
+        }
+        let body: ChangeRecordBody = self.call_as(req).await?;
+        let failed = body
+            .data
+            .as_ref()
+            .and_then(|d| d.status.as_deref())
+            .is_some_and(|s| s.eq_ignore_ascii_case("fail"));
+        if body.success == Some(false) || failed {
+            return Err(Error::NotApplied {
+                action: ACTION,
+                request_id: body.request_id,
+            });
+        }
+        tracing::info!("account mappings updated");
         Ok(())
     }
 }

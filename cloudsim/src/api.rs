@@ -7,6 +7,8 @@ mod emr;
 mod ram;
 mod sts;
 
+pub(crate) use emr::application_of;
+
 use time::OffsetDateTime;
 
 use crate::auth::{Api, Caller};
@@ -37,7 +39,7 @@ type Handler = fn(&mut State, &Ctx<'_>, &Params) -> Reply;
 
 /// Every emulated action: (`Version`, `Action`, handler). Dispatch, the fault-injection scope
 /// and the world file's `settings.faults.actions` check all read this one table.
-const ACTIONS: [(&str, &str, Handler); 19] = [
+const ACTIONS: [(&str, &str, Handler); 24] = [
     (STS_VERSION, "GetCallerIdentity", sts::get_caller_identity),
     (RAM_VERSION, "GetRole", ram::get_role),
     (RAM_VERSION, "CreateRole", ram::create_role),
@@ -72,6 +74,31 @@ const ACTIONS: [(&str, &str, Handler); 19] = [
         DATAWORKS_VERSION,
         "DeleteComputeResource",
         dataworks::delete,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "ListResourceGroups",
+        dataworks::groups::list,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "AssociateProjectToResourceGroup",
+        dataworks::groups::associate,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "ListResourceGroupAssociateProjects",
+        dataworks::groups::associated_projects,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "GetComputeResourceAuthUserMappings",
+        dataworks::mappings::get,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "UpdateComputeResourceAuthUserMappings",
+        dataworks::mappings::update,
     ),
 ];
 

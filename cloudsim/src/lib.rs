@@ -43,6 +43,22 @@
 //!   A rate outside `0..=1` or an unknown action name is a world-file error naming the key.
 //!   `role_propagation_seconds` (`--role-propagation-seconds`) is the delay before a role
 //!   change is in effect. The start-up log line (info) prints all of these.
+//! - Resource groups come from the world file (`[[accounts.resource_groups]]`: `id`, `name`,
+//!   `type` default `CommonV2`, `status` default `Normal`, `vpc_id`, `vswitch_id`,
+//!   `workspaces` bound at start). `ListResourceGroups` (GET; `ResourceGroupTypes` defaults
+//!   to `CommonV2`), `AssociateProjectToResourceGroup` and
+//!   `ListResourceGroupAssociateProjects` read and bind them; an unknown group is 404
+//!   `ResourceGroup.NotFound` (emulator-chosen).
+//! - Account mappings (`GetComputeResourceAuthUserMappings`,
+//!   `UpdateComputeResourceAuthUserMappings`) are stored per cluster (owner account and ID)
+//!   and seen through every compute resource registered for it, in any workspace. They are
+//!   refused with 400 `InvalidParameter.AuthUserMappingNotAllowed` (emulator-chosen) when the
+//!   cluster has both `ldap = true` and `security_mode = "KERBEROS"`. `HadoopAuthType` is
+//!   `ldap`, `kerberos` or `simple`.
+//! - `POST /_cloudsim/clusters/<id>/config` (unsigned, for tests) with JSON
+//!   `{"file": "core-site.xml", "key": "...", "value": "..."}` sets one configuration item of
+//!   a cluster, as `ListApplicationConfigs` then reports it, and bumps the cluster's
+//!   `ConfigVersion` in the state dump; [`Sim::set_cluster_config`] does the same in Rust.
 //! - `GET /_cloudsim/state` (unsigned, read-only) shows the state, with
 //!   `"faults": {"throttled": N, "server_errors": N, "settings": {...}}` (the effective fault
 //!   keys and `role_propagation_seconds`); [`Sim::snapshot`] returns the same value in Rust.
@@ -89,8 +105,13 @@
 //!   sends (`envType`, `clusterId`, `regionId`, and for another account's cluster
 //!   `crossAccountOwnerId`, `crossAccountRoleName`, `authType=RamRole`). `RegionId` is
 //!   ignored for DataWorks (the region is the endpoint's).
-//! - EMR clusters, nodes and application configs are static, from the world file;
-//!   `ListApplicationConfigs` ignores `NodeGroupId` / `NodeId`.
+//! - EMR clusters and nodes are static, from the world file; application configs change only
+//!   through the test endpoint; `ListApplicationConfigs` ignores `NodeGroupId` / `NodeId`.
+//! - Resource groups cannot be created, changed, deleted or unbound
+//!   (`DissociateProjectFromResourceGroup` is not emulated); `ListResourceGroups` ignores
+//!   `PaymentType`, tags and `SortBy`, and `AssociateProjectToResourceGroup` binds a group in
+//!   any status. `TestDataSourceConnectivity` is not emulated: there are no data sources.
+//! - Mapping passwords are kept only to show `HasPassword`; LDAP accounts are not checked.
 //! - State lives in memory only and is lost when the process ends.
 
 mod api;
@@ -105,11 +126,12 @@ mod sim;
 mod world;
 
 pub use error::{Error, Result};
-pub use server::{STATE_PATH, router, serve};
+pub use server::{CLUSTERS_PATH, STATE_PATH, router, serve};
 pub use sim::Sim;
 pub use world::{
     AccessKey, Account, Cluster, ClusterState, ClusterType, DEFAULT_MAX_SESSION_DURATION,
     DEFAULT_NONCE_TTL_SECONDS, DEFAULT_ROLE_PROPAGATION_SECONDS,
     DEFAULT_TIMESTAMP_TOLERANCE_SECONDS, DEFAULT_WORLD_TOML, DeployMode, Faults, Metastore,
-    PolicyRef, PolicyType, Role, SecurityMode, Settings, Workspace, WorkspaceMode, World,
+    PolicyRef, PolicyType, ResourceGroup, ResourceGroupStatus, ResourceGroupType, Role,
+    SecurityMode, Settings, Workspace, WorkspaceMode, World,
 };

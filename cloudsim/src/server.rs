@@ -1,15 +1,19 @@
-//! HTTP plumbing: the axum router with the API endpoint `/` (any method) and the unsigned,
-//! read-only inspection endpoint `GET /_cloudsim/state`, and `serve` on a bound listener.
+//! HTTP plumbing: the axum router with the API endpoint `/` (any method), the unsigned,
+//! read-only inspection endpoint `GET /_cloudsim/state`, the unsigned test endpoint
+//! `POST /_cloudsim/clusters/<id>/config`, and `serve` on a bound listener.
 //! It decodes, waits out injected latency and encodes; `Sim` decides every answer.
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
+use serde::Deserialize;
+use serde_json::json;
 use tracing::info;
 
 use crate::request::ApiRequest;
@@ -18,11 +22,27 @@ use crate::sim::{Answer, Sim};
 /// The inspection path.
 pub const STATE_PATH: &str = "/_cloudsim/state";
 
-/// The emulator's routes: `/` for the cloud APIs and [`STATE_PATH`] for inspection.
+/// The prefix of the test endpoint `POST /_cloudsim/clusters/<id>/config`.
+pub const CLUSTERS_PATH: &str = "/_cloudsim/clusters";
+
+/// The body of `POST /_cloudsim/clusters/<id>/config`: one configuration item to set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigChange {
+    file: String,
+    key: String,
+    value: String,
+}
+
+/// The emulator's routes: `/` for the cloud APIs, [`STATE_PATH`] for inspection and
+/// `POST /_cloudsim/clusters/<id>/config` (JSON `{"file", "key", "value"}`) for tests to change
+/// a cluster's configuration (answers `{"ClusterId", "ConfigVersion"}`; 404 for an unknown
+/// cluster, 400 for a bad body).
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/", any(api))
         .route(STATE_PATH, get(inspect))
+        .route(&format!("{CLUSTERS_PATH}/{{id}}/config"), post(set_config))
         .with_state(sim)
 }
 
@@ -78,6 +98,35 @@ async fn inspect(State(sim): State<Sim>) -> Response {
         body: sim.snapshot(),
         delay: Duration::ZERO,
     })
+}
+
+async fn set_config(State(sim): State<Sim>, Path(id): Path<String>, body: Bytes) -> Response {
+    let answer = |status: StatusCode, body| {
+        json_response(Answer {
+            status,
+            body,
+            delay: Duration::ZERO,
+        })
+    };
+    let change = match serde_json::from_slice::<ConfigChange>(&body) {
+        Ok(c) if !c.file.is_empty() && !c.key.is_empty() => c,
+        _ => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({ "Message": "The body must be JSON {\"file\", \"key\", \"value\"} with a non-empty file and key." }),
+            );
+        }
+    };
+    match sim.set_cluster_config(&id, &change.file, &change.key, &change.value) {
+        Some(version) => answer(
+            StatusCode::OK,
+            json!({ "ClusterId": id, "ConfigVersion": version }),
+        ),
+        None => answer(
+            StatusCode::NOT_FOUND,
+            json!({ "Message": format!("No cluster {id}.") }),
+        ),
+    }
 }
 
 fn json_response(answer: Answer) -> Response {

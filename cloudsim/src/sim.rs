@@ -13,14 +13,14 @@ use axum::http::StatusCode;
 use crossbind_aliyun::clock::{Clock, format_timestamp};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use tracing::debug;
+use tracing::{debug, info};
 
 use crate::api::{self, Ctx};
 use crate::auth;
 use crate::reply::{ApiError, new_request_id, product_of, with_request_id};
 use crate::request::ApiRequest;
 use crate::world::{Settings, World};
-use state::{State, epoch_millis, ram_date};
+use state::{ConfigItem, State, epoch_millis, ram_date};
 
 /// A running emulator: cheap to clone, every clone sees the same state.
 #[derive(Clone)]
@@ -66,11 +66,49 @@ impl Sim {
         self.lock().settings.clone()
     }
 
-    /// Everything the inspection endpoint shows: accounts with roles, clusters, workspaces and
-    /// compute resources, the mutation log, request counts and injected faults. Holds no
+    /// Everything the inspection endpoint shows: accounts with roles, clusters (with their
+    /// `ConfigVersion` and account mappings, passwords shown only as `HasPassword`),
+    /// workspaces, compute resources and resource groups, the mutation log, request counts and injected faults. Holds no
     /// secrets.
     pub fn snapshot(&self) -> Value {
         snapshot(&self.lock())
+    }
+
+    /// Sets configuration item `key` of file `file` (e.g. `core-site.xml`) of cluster
+    /// `cluster_id` (any account, ID compared ignoring case) to `value`, as
+    /// `ListApplicationConfigs` then reports it, and bumps the cluster's `config_version`.
+    /// Returns the new version, or `None` when no such cluster exists. This is the tests' way
+    /// of changing a cluster; it is not an API call and is not in the mutation log.
+    pub fn set_cluster_config(
+        &self,
+        cluster_id: &str,
+        file: &str,
+        key: &str,
+        value: &str,
+    ) -> Option<u64> {
+        let mut state = self.lock();
+        let account = state
+            .accounts
+            .values_mut()
+            .find(|a| a.cluster_any_region(cluster_id).is_some())?;
+        let changes = account.changes_mut(cluster_id);
+        changes.config.retain(|c| !(c.file == file && c.key == key));
+        changes.config.push(ConfigItem {
+            application: api::application_of(file).to_owned(),
+            file: file.to_owned(),
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+        changes.config_version += 1;
+        let version = changes.config_version;
+        info!(
+            cluster.id = cluster_id,
+            file,
+            key,
+            config_version = version,
+            "cluster configuration changed"
+        );
+        Some(version)
     }
 
     /// Answers one request: authenticates it, injects faults, runs the action, counts the
@@ -186,6 +224,21 @@ fn snapshot(state: &State) -> Value {
             .clusters
             .iter()
             .map(|c| {
+                let changes = account.changes(c.id.as_str());
+                let mappings: Vec<Value> = changes
+                    .map(|ch| {
+                        ch.mappings
+                            .iter()
+                            .map(|(uid, m)| {
+                                json!({
+                                    "UserId": uid,
+                                    "Username": m.username,
+                                    "HasPassword": m.password.is_some(),
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 json!({
                     "ClusterId": c.id.as_str(),
                     "ClusterName": c.name,
@@ -194,11 +247,14 @@ fn snapshot(state: &State) -> Value {
                     "ReleaseVersion": c.release,
                     "Metastore": c.metastore.as_str(),
                     "SecurityMode": c.security_mode.as_str(),
+                    "Ldap": c.ldap,
                     "ClusterState": c.state.as_str(),
                     "DeployMode": c.deploy_mode.as_str(),
                     "VpcId": c.vpc_id,
                     "VSwitchId": c.vswitch_id,
                     "ZoneId": c.zone_id,
+                    "ConfigVersion": changes.map_or(0, |ch| ch.config_version),
+                    "AuthUserMappings": mappings,
                 })
             })
             .collect();
@@ -224,6 +280,21 @@ fn snapshot(state: &State) -> Value {
                 })
             })
             .collect();
+        let resource_groups: Vec<Value> = account
+            .resource_groups
+            .iter()
+            .map(|g| {
+                json!({
+                    "Id": g.info.id,
+                    "Name": g.info.name,
+                    "ResourceGroupType": g.info.resource_group_type.as_str(),
+                    "Status": g.info.status.as_str(),
+                    "DefaultVpcId": g.info.vpc_id,
+                    "DefaultVswitchId": g.info.vswitch_id,
+                    "Workspaces": g.workspaces,
+                })
+            })
+            .collect();
         accounts.insert(
             uid.to_string(),
             json!({
@@ -231,6 +302,7 @@ fn snapshot(state: &State) -> Value {
                 "roles": roles,
                 "clusters": clusters,
                 "workspaces": workspaces,
+                "resource_groups": resource_groups,
             }),
         );
     }

@@ -1,4 +1,5 @@
-//! The world file: the accounts, keys, clusters, roles and workspaces the emulator starts with,
+//! The world file: the accounts, keys, clusters, roles, workspaces and resource groups the
+//! emulator starts with,
 //! the gateway settings and the faults to inject, read from TOML and checked once. It does not
 //! hold the running state (see `sim`) nor inject anything (see `faults`).
 
@@ -99,6 +100,9 @@ pub struct Account {
     /// DataWorks workspaces.
     #[serde(default)]
     pub workspaces: Vec<Workspace>,
+    /// DataWorks resource groups.
+    #[serde(default)]
+    pub resource_groups: Vec<ResourceGroup>,
 }
 
 /// An AccessKey pair; the secret is redacted from `Debug`.
@@ -130,6 +134,9 @@ pub struct Cluster {
     pub metastore: Metastore,
     /// Kerberos or not.
     pub security_mode: SecurityMode,
+    /// Whether LDAP authentication is on; `false` when absent.
+    #[serde(default)]
+    pub ldap: bool,
     /// EMR 2021 cluster state.
     pub state: ClusterState,
     /// Master high availability; `NORMAL` when absent.
@@ -194,6 +201,29 @@ pub struct Workspace {
     /// Description.
     #[serde(default)]
     pub description: String,
+}
+
+/// One `[[accounts.resource_groups]]` entry: a DataWorks resource group of the account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceGroup {
+    /// The resource group ID (unique across the world).
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// `ResourceGroupType`; `CommonV2` when absent.
+    #[serde(rename = "type", default = "default_resource_group_type")]
+    pub resource_group_type: ResourceGroupType,
+    /// `Status`; `Normal` when absent.
+    #[serde(default = "default_resource_group_status")]
+    pub status: ResourceGroupStatus,
+    /// The VPC of its network.
+    pub vpc_id: String,
+    /// The vSwitch of its network.
+    pub vswitch_id: String,
+    /// The IDs of the account's workspaces it is bound to at start.
+    #[serde(default)]
+    pub workspaces: Vec<i64>,
 }
 
 /// Declares a closed set of wire words with serde and `as_str`.
@@ -305,6 +335,50 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// DataWorks 2024-05-18 `ResourceGroupType`.
+    ResourceGroupType {
+        /// The general-purpose (serverless) group.
+        CommonV2 = "CommonV2",
+        /// Exclusive for data integration.
+        ExclusiveDataIntegration = "ExclusiveDataIntegration",
+        /// Exclusive for scheduling.
+        ExclusiveScheduler = "ExclusiveScheduler",
+        /// Exclusive for data services.
+        ExclusiveDataService = "ExclusiveDataService",
+    }
+);
+
+wire_enum!(
+    /// DataWorks 2024-05-18 resource group `Status`.
+    ResourceGroupStatus {
+        /// Usable.
+        Normal = "Normal",
+        /// Stopped.
+        Stop = "Stop",
+        /// Deleted.
+        Deleted = "Deleted",
+        /// Being created.
+        Creating = "Creating",
+        /// Creation failed.
+        CreateFailed = "CreateFailed",
+        /// Being updated.
+        Updating = "Updating",
+        /// Update failed.
+        UpdateFailed = "UpdateFailed",
+        /// Being deleted.
+        Deleting = "Deleting",
+        /// Deletion failed.
+        DeleteFailed = "DeleteFailed",
+        /// Timed out.
+        Timeout = "Timeout",
+        /// Frozen (overdue payment).
+        Freezed = "Freezed",
+        /// Starting.
+        Starting = "Starting",
+    }
+);
+
+wire_enum!(
     /// RAM `PolicyType`.
     PolicyType {
         /// Managed by Alibaba Cloud.
@@ -339,6 +413,7 @@ impl World {
         let mut key_ids = HashSet::new();
         let mut cluster_ids = HashSet::new();
         let mut workspace_ids = HashSet::new();
+        let mut group_ids = HashSet::new();
         for (a, account) in self.accounts.iter().enumerate() {
             let at = format!("accounts[{a}]");
             if !uids.insert(account.uid.as_str()) {
@@ -393,6 +468,23 @@ impl World {
                         format!("{at}.workspaces[{w}].id"),
                         "must be positive and unique",
                     );
+                }
+            }
+            for (g, group) in account.resource_groups.iter().enumerate() {
+                let at = format!("{at}.resource_groups[{g}]");
+                if group.id.is_empty() || !group_ids.insert(group.id.as_str()) {
+                    return invalid(format!("{at}.id"), "must be non-empty and unique");
+                }
+                for (w, id) in group.workspaces.iter().enumerate() {
+                    if !account.workspaces.iter().any(|ws| ws.id == *id) {
+                        return invalid(
+                            format!("{at}.workspaces[{w}]"),
+                            "not a workspace of this account",
+                        );
+                    }
+                    if group.workspaces[..w].contains(id) {
+                        return invalid(format!("{at}.workspaces[{w}]"), "listed twice");
+                    }
                 }
             }
         }
@@ -488,6 +580,14 @@ fn default_deploy_mode() -> DeployMode {
 
 fn default_max_session_duration() -> u32 {
     DEFAULT_MAX_SESSION_DURATION
+}
+
+fn default_resource_group_type() -> ResourceGroupType {
+    ResourceGroupType::CommonV2
+}
+
+fn default_resource_group_status() -> ResourceGroupStatus {
+    ResourceGroupStatus::Normal
 }
 
 fn default_workspace_status() -> String {

@@ -240,6 +240,58 @@ ACTIONS: dict[str, tuple[str | None, str, tuple]] = {
         "DeleteComputeResourceResponseBody",
         ("RequestId", "Success"),
     ),
+    "ListResourceGroups": (
+        DATAWORKS,
+        "ListResourceGroupsResponseBody",
+        (
+            "RequestId",
+            "Success",
+            {
+                "PagingInfo": (
+                    "PageNumber",
+                    "PageSize",
+                    "TotalCount",
+                    {
+                        "ResourceGroupList": [
+                            (
+                                "Id",
+                                "Name",
+                                "ResourceGroupType",
+                                "Status",
+                                "DefaultVpcId",
+                                "DefaultVswicthId",
+                                "CreateTime",
+                            )
+                        ]
+                    },
+                )
+            },
+        ),
+    ),
+    "AssociateProjectToResourceGroup": (
+        DATAWORKS,
+        "AssociateProjectToResourceGroupResponseBody",
+        ("RequestId", "Success"),
+    ),
+    "ListResourceGroupAssociateProjects": (
+        DATAWORKS,
+        "ListResourceGroupAssociateProjectsResponseBody",
+        ("RequestId", "Success", "ProjectIdList"),
+    ),
+    "GetComputeResourceAuthUserMappings": (
+        DATAWORKS,
+        "GetComputeResourceAuthUserMappingsResponseBody",
+        (
+            "RequestId",
+            "Success",
+            {"Data": ("HadoopAuthType", {"Accounts": [("UserId", "Username")]})},
+        ),
+    ),
+    "UpdateComputeResourceAuthUserMappings": (
+        DATAWORKS,
+        "UpdateComputeResourceAuthUserMappingsResponseBody",
+        ("RequestId", "Success", {"Data": ("ChangeRecordId", "Status")}),
+    ),
 }
 
 # The gateway's error body (facts 1.3).

@@ -209,3 +209,69 @@ def test_registration_refuses_a_dlf_cluster(tea, tap):
         register(tea.dataworks(), tap, "Prod", cluster_id=DLF_CLUSTER)
     err = checked_error(excinfo, tap, 400, "InvalidParameter.ClusterNotSupported")
     assert "DLF" in err.message
+
+
+def test_account_mappings_are_upserted_and_removed_through_json_lists(tea, tap):
+    grant(tea, tap)
+    client = tea.dataworks()
+    prod = register(client, tap, "Prod", name="emr_mapped")
+    upserts = [
+        dw.UpdateComputeResourceAuthUserMappingsRequestUpserts(
+            user_id="216959339000000001", username="etl", password="pw-1"
+        ),
+        dw.UpdateComputeResourceAuthUserMappingsRequestUpserts(
+            user_id="216959339000000002", username="bi"
+        ),
+    ]
+    update = dw.UpdateComputeResourceAuthUserMappingsRequest(
+        project_id=STANDARD_WORKSPACE, compute_resource_id=prod, upserts=upserts
+    )
+    answer = checked(client.update_compute_resource_auth_user_mappings(update), tap)
+    exchange = tap.last()
+    assert exchange.method == "POST" and exchange.is_form
+    assert json.loads(exchange.form["Upserts"])[0]["UserId"] == "216959339000000001"
+    assert (answer.success, answer.data.status) == (True, "success")
+    assert isinstance(answer.data.change_record_id, int)
+
+    remove = dw.UpdateComputeResourceAuthUserMappingsRequest(
+        project_id=STANDARD_WORKSPACE,
+        compute_resource_id=prod,
+        remove_user_ids=["216959339000000001"],
+    )
+    checked(client.update_compute_resource_auth_user_mappings(remove), tap)
+    read = dw.GetComputeResourceAuthUserMappingsRequest(
+        project_id=STANDARD_WORKSPACE, compute_resource_id=prod
+    )
+    data = checked(client.get_compute_resource_auth_user_mappings(read), tap).data
+    assert data.hadoop_auth_type == "simple"
+    assert [(a.user_id, a.username) for a in data.accounts] == [("216959339000000002", "bi")]
+
+
+def test_resource_groups_are_listed_bound_and_read_back(tea, tap):
+    client = tea.dataworks()
+    group_id = "Serverless_res_group_5500000000000001_01"
+    listed = checked(
+        client.list_resource_groups(dw.ListResourceGroupsRequest(statuses=["Normal"])), tap
+    ).paging_info
+    exchange = tap.last()
+    assert exchange.method == "GET"
+    assert json.loads(exchange.params["Statuses"]) == ["Normal"]
+    [group] = listed.resource_group_list
+    assert (group.id, group.resource_group_type, group.status) == (group_id, "CommonV2", "Normal")
+    assert (group.default_vpc_id, group.default_vswicth_id) == (
+        "vpc-conformance01",
+        "vsw-conformance01",
+    )
+
+    bind = dw.AssociateProjectToResourceGroupRequest(
+        project_id=BASIC_WORKSPACE, resource_group_id=group_id
+    )
+    assert checked(client.associate_project_to_resource_group(bind), tap).success is True
+    assert tap.last().is_form
+    bound = checked(
+        client.list_resource_group_associate_projects(
+            dw.ListResourceGroupAssociateProjectsRequest(resource_group_id=group_id)
+        ),
+        tap,
+    )
+    assert bound.project_id_list == [STANDARD_WORKSPACE, BASIC_WORKSPACE]

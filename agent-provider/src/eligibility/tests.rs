@@ -101,11 +101,74 @@ fn several_violations_come_in_table_order() {
 
 #[test]
 fn every_reason_has_exactly_one_rule() {
-    let mut seen: Vec<i32> = RULES.iter().map(|r| r.reason as i32).collect();
-    seen.sort_unstable();
-    seen.dedup();
-    assert_eq!(seen.len(), RULES.len());
-    assert!(!seen.contains(&(IneligibilityReason::Unspecified as i32)));
+    let mut value = 1;
+    while let Ok(reason) = IneligibilityReason::try_from(value) {
+        let count = RULES.iter().filter(|r| r.reason == reason).count();
+        assert_eq!(count, 1, "{reason:?} has {count} rules");
+        value += 1;
+    }
+    assert_eq!(
+        value - 1,
+        RULES.len() as i32,
+        "every rule has a known reason"
+    );
+    assert!(
+        RULES
+            .iter()
+            .all(|r| r.reason != IneligibilityReason::Unspecified)
+    );
+}
+
+#[test]
+fn ids_are_unique_and_the_version_is_dated() {
+    let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), RULES.len());
+    let (date, counter) = RULES_VERSION.split_once('.').expect("DATE.N");
+    let parts: Vec<&str> = date.split('-').collect();
+    assert!(
+        parts.len() == 3
+            && [4, 2, 2] == [parts[0].len(), parts[1].len(), parts[2].len()]
+            && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())),
+        "{RULES_VERSION}"
+    );
+    assert!(counter.parse::<u32>().is_ok(), "{RULES_VERSION}");
+}
+
+#[test]
+fn every_message_ends_with_its_rules_advice() {
+    let worst = ClusterFacts {
+        cluster_type: "HADOOP".to_owned(),
+        release_version: "EMR-3.37.0".to_owned(),
+        state: "STOPPED".to_owned(),
+        metastore_type: "DLF".to_owned(),
+        dlf: true,
+        kerberos: true,
+    };
+    let mut found = evaluate(&worst);
+    found.extend(evaluate(&ClusterFacts {
+        cluster_type: "DATALAKE".to_owned(),
+        ..eligible()
+    }));
+    assert_eq!(found.len(), RULES.len());
+    for v in found {
+        let rule = RULES.iter().find(|r| r.reason == v.reason).expect("a rule");
+        assert!(
+            v.message.ends_with(&format!("; {}", rule.advice)),
+            "{}",
+            v.message
+        );
+    }
+}
+
+#[test]
+fn the_release_rule_allows_exactly_the_supported_releases() {
+    let rule = RULES
+        .iter()
+        .find(|r| r.reason == IneligibilityReason::ReleaseNotSupported)
+        .expect("the release rule");
+    assert_eq!(rule.allowed, Allowed::OneOf(&["EMR-3.38.2", "EMR-3.38.3"]));
 }
 
 #[test]

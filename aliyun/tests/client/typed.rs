@@ -3,7 +3,11 @@
 //! Also the "absent" mappings (not found → `None`) and paging.
 
 use crossbind_aliyun::client::{Client, SignatureVersion};
-use crossbind_aliyun::dataworks::{self, CreateComputeResource, ListComputeResources};
+use crossbind_aliyun::credentials::Secret;
+use crossbind_aliyun::dataworks::{
+    self, AuthUserMapping, AuthUserUpsert, CreateComputeResource, ListComputeResources,
+    ListResourceGroups,
+};
 use crossbind_aliyun::emr::{self, ListClusters};
 use crossbind_aliyun::error::Error;
 use crossbind_aliyun::ids::{ClusterId, RoleName, WorkspaceId};
@@ -633,4 +637,207 @@ async fn delete_compute_resource() {
         .unwrap_err();
     assert!(matches!(err, Error::NotApplied { .. }), "{err:?}");
     assert_eq!(err.request_id(), Some("R9"));
+}
+
+#[tokio::test]
+async fn list_resource_groups_reads_the_misspelled_vswitch_field() {
+    let (server, client) = serve(vec![Canned::fixture("ListResourceGroups")]).await;
+    let groups = client
+        .list_resource_groups(&ListResourceGroups {
+            project_id: Some(workspace()),
+            statuses: vec!["Normal".to_owned()],
+            ..ListResourceGroups::default()
+        })
+        .await
+        .unwrap();
+    let r = only(&server);
+    assert_eq!(r.method, "GET");
+    assert_call(
+        &r,
+        "ListResourceGroups",
+        "2024-05-18",
+        &[("ProjectId", "12345"), ("Statuses", r#"["Normal"]"#)],
+    );
+    assert_eq!(r.param("ResourceGroupTypes"), None);
+    assert_eq!(groups.len(), 2);
+    let g = &groups[0];
+    assert_eq!(g.id, "Serverless_res_group_524257424564736_6831777003001");
+    assert_eq!(g.name, "common_main");
+    assert_eq!(g.resource_group_type, "CommonV2");
+    assert_eq!(g.status, "Normal");
+    assert_eq!(g.remark, None);
+    assert_eq!(g.default_vpc_id.as_deref(), Some("vpc-bp1consumer0000001"));
+    assert_eq!(
+        g.default_vswitch_id.as_deref(),
+        Some("vsw-bp1consumer000001")
+    );
+    assert_eq!(groups[1].status, "Stop");
+    assert_eq!(groups[1].default_vswitch_id, None);
+    assert_eq!(groups[1].create_time, Some(1_768_465_860_000));
+}
+
+#[tokio::test]
+async fn associate_project_to_resource_group_sends_a_form_body() {
+    let (server, client) = serve(vec![Canned::fixture("AssociateProjectToResourceGroup")]).await;
+    client
+        .associate_project_to_resource_group(&workspace(), "rg-one")
+        .await
+        .unwrap();
+    let r = only(&server);
+    assert_eq!(r.method, "POST");
+    assert!(r.body.contains("ResourceGroupId=rg-one"), "{r:?}");
+    assert_call(
+        &r,
+        "AssociateProjectToResourceGroup",
+        "2024-05-18",
+        &[("ProjectId", "12345"), ("ResourceGroupId", "rg-one")],
+    );
+
+    let (_s, client) = serve(vec![Canned::error(
+        404,
+        dataworks::codes::RESOURCE_GROUP_NOT_FOUND,
+        "no such group",
+    )])
+    .await;
+    let err = client
+        .associate_project_to_resource_group(&workspace(), "rg-x")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(dataworks::codes::RESOURCE_GROUP_NOT_FOUND));
+}
+
+#[tokio::test]
+async fn list_resource_group_associate_projects_accepts_numbers_and_strings() {
+    let (server, client) = serve(vec![Canned::fixture("ListResourceGroupAssociateProjects")]).await;
+    let ids = client
+        .list_resource_group_associate_projects("rg-one")
+        .await
+        .unwrap();
+    assert_call(
+        &only(&server),
+        "ListResourceGroupAssociateProjects",
+        "2024-05-18",
+        &[("ResourceGroupId", "rg-one")],
+    );
+    assert_eq!(ids, vec![12345, 67890]);
+}
+
+#[tokio::test]
+async fn get_compute_resource_auth_user_mappings() {
+    let (server, client) = serve(vec![Canned::fixture("GetComputeResourceAuthUserMappings")]).await;
+    let m = client
+        .get_compute_resource_auth_user_mappings(&workspace(), 101)
+        .await
+        .unwrap();
+    assert_call(
+        &only(&server),
+        "GetComputeResourceAuthUserMappings",
+        "2024-05-18",
+        &[("ProjectId", "12345"), ("ComputeResourceId", "101")],
+    );
+    assert_eq!(m.hadoop_auth_type.as_deref(), Some("ldap"));
+    assert_eq!(
+        m.accounts,
+        vec![
+            AuthUserMapping {
+                user_id: "216959339000654321".to_owned(),
+                username: "etl_runner".to_owned()
+            },
+            AuthUserMapping {
+                user_id: "6543210987654321".to_owned(),
+                username: "hadoop".to_owned()
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn update_compute_resource_auth_user_mappings_sends_json_lists_in_the_body() {
+    let (server, client) = serve(vec![Canned::fixture(
+        "UpdateComputeResourceAuthUserMappings",
+    )])
+    .await;
+    let upserts = [
+        AuthUserUpsert {
+            user_id: "216959339000654321".to_owned(),
+            username: "etl_runner".to_owned(),
+            password: Some(Secret::new("ldap-pass-1")),
+        },
+        AuthUserUpsert {
+            user_id: "216959339000654322".to_owned(),
+            username: "analyst".to_owned(),
+            password: None,
+        },
+    ];
+    client
+        .update_compute_resource_auth_user_mappings(
+            &workspace(),
+            101,
+            &upserts,
+            &["216959339000000009".to_owned()],
+        )
+        .await
+        .unwrap();
+    let r = only(&server);
+    assert_eq!(r.method, "POST");
+    assert!(!r.target.contains("Upserts"), "lists go in the body: {r:?}");
+    assert_call(
+        &r,
+        "UpdateComputeResourceAuthUserMappings",
+        "2024-05-18",
+        &[
+            ("ProjectId", "12345"),
+            ("ComputeResourceId", "101"),
+            ("RemoveUserIds", r#"["216959339000000009"]"#),
+        ],
+    );
+    let sent: serde_json::Value = serde_json::from_str(&r.param("Upserts").unwrap()).unwrap();
+    assert_eq!(
+        sent,
+        json!([
+            {"UserId": "216959339000654321", "Username": "etl_runner", "Password": "ldap-pass-1"},
+            {"UserId": "216959339000654322", "Username": "analyst"},
+        ])
+    );
+
+    let (_s, client) = serve(vec![Canned::json(
+        200,
+        r#"{"RequestId":"R8","Success":true,"Data":{"ChangeRecordId":7,"Status":"fail"}}"#,
+    )])
+    .await;
+    let err = client
+        .update_compute_resource_auth_user_mappings(&workspace(), 101, &upserts, &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotApplied { .. }), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains("ldap-pass-1"));
+}
+
+#[test]
+fn a_sensitive_request_hides_its_values_from_debug() {
+    let req = crossbind_aliyun::RpcRequest::new(
+        crossbind_aliyun::Product::DataWorks,
+        "UpdateComputeResourceAuthUserMappings",
+        "2024-05-18",
+    )
+    .sensitive()
+    .form_param("Upserts", r#"[{"Password":"ldap-pass-1"}]"#);
+    let debug = format!("{req:?}");
+    assert!(debug.contains("Upserts"), "{debug}");
+    assert!(!debug.contains("ldap-pass-1"), "{debug}");
+}
+
+#[test]
+fn an_upsert_debug_hides_the_password() {
+    let upsert = AuthUserUpsert {
+        user_id: "216959339000654321".to_owned(),
+        username: "etl_runner".to_owned(),
+        password: Some(Secret::new("ldap-pass-1")),
+    };
+    let debug = format!("{upsert:?}");
+    assert!(
+        debug.contains("etl_runner") && debug.contains("has_password: true"),
+        "{debug}"
+    );
+    assert!(!debug.contains("ldap-pass-1"), "{debug}");
 }

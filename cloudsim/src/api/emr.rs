@@ -1,6 +1,7 @@
 //! EMR reads: 2021-03-20 `GetCluster`, `ListClusters`, `ListApplicationConfigs` and 2016-04-08
 //! `DescribeClusterV2`, over the caller's own clusters in the request's region. Clusters
-//! cannot be created or changed through the API; they come from the world file.
+//! cannot be created or changed through the API; they come from the world file, and only
+//! their configuration items change, through the unsigned test endpoint.
 
 use crossbind_aliyun::emr::codes;
 use serde_json::{Value, json};
@@ -9,7 +10,7 @@ use time::Duration;
 use super::{Ctx, own};
 use crate::reply::{ApiError, Reply};
 use crate::request::Params;
-use crate::sim::state::{State, epoch_millis};
+use crate::sim::state::{ClusterChanges, State, epoch_millis};
 use crate::world::{Cluster, ClusterState, DeployMode, Metastore, SecurityMode};
 
 /// Default and maximum page size of the 2021 list actions.
@@ -24,9 +25,9 @@ struct Times {
 
 /// One configuration item.
 struct Config {
-    application: &'static str,
-    file: &'static str,
-    key: &'static str,
+    application: String,
+    file: String,
+    key: String,
     value: String,
 }
 
@@ -105,9 +106,10 @@ pub(super) fn list_application_configs(state: &mut State, ctx: &Ctx<'_>, params:
     let file = params.opt("ConfigFileName");
     let key = params.opt("ConfigItemKey");
     let value = params.opt("ConfigItemValue");
-    let matching: Vec<Value> = configs(cluster, ctx.caller.uid.as_str())
+    let changes = own(state, ctx)?.changes(cluster.id.as_str());
+    let matching: Vec<Value> = configs(cluster, ctx.caller.uid.as_str(), changes)
         .into_iter()
-        .filter(|c| application.is_none_or(|a| a.eq_ignore_ascii_case(c.application)))
+        .filter(|c| application.is_none_or(|a| a.eq_ignore_ascii_case(&c.application)))
         .filter(|c| file.is_none_or(|f| f == c.file))
         .filter(|c| key.is_none_or(|k| k == c.key))
         .filter(|c| value.is_none_or(|v| v == c.value))
@@ -229,11 +231,43 @@ fn summary(cluster: &Cluster, times: &Times) -> Value {
     body
 }
 
-fn configs(cluster: &Cluster, uid: &str) -> Vec<Config> {
-    let item = |application, file, key, value: &str| Config {
-        application,
-        file,
-        key,
+/// The configuration items of a cluster: the ones derived from the world file, with the
+/// items set through the test endpoint replacing or added to them.
+fn configs(cluster: &Cluster, uid: &str, changes: Option<&ClusterChanges>) -> Vec<Config> {
+    let mut out = base_configs(cluster, uid);
+    for set in changes.map(|c| c.config.as_slice()).unwrap_or_default() {
+        match out
+            .iter_mut()
+            .find(|c| c.file == set.file && c.key == set.key)
+        {
+            Some(existing) => existing.value.clone_from(&set.value),
+            None => out.push(Config {
+                application: set.application.clone(),
+                file: set.file.clone(),
+                key: set.key.clone(),
+                value: set.value.clone(),
+            }),
+        }
+    }
+    out
+}
+
+/// The application a configuration file belongs to, for items added by tests.
+pub(crate) fn application_of(file: &str) -> &'static str {
+    match file {
+        "hivemetastore-site.xml" | "hive-site.xml" => "HIVE",
+        "yarn-site.xml" => "YARN",
+        "hdfs-site.xml" => "HDFS",
+        "spark-defaults.conf" => "SPARK",
+        _ => "HADOOP-COMMON",
+    }
+}
+
+fn base_configs(cluster: &Cluster, uid: &str) -> Vec<Config> {
+    let item = |application: &str, file: &str, key: &str, value: &str| Config {
+        application: application.to_owned(),
+        file: file.to_owned(),
+        key: key.to_owned(),
         value: value.to_owned(),
     };
     let kerberos = cluster.security_mode == SecurityMode::Kerberos;

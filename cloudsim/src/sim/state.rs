@@ -1,5 +1,5 @@
-//! The emulator's mutable state: per-account roles, clusters, workspaces and compute resources,
-//! the AccessKey table, the nonce memory, the mutation log and the fault injector. It enforces
+//! The emulator's mutable state: per-account roles, clusters (with their configuration changes
+//! and account mappings), workspaces, compute resources and resource groups, the AccessKey table, the nonce memory, the mutation log and the fault injector. It enforces
 //! no API rules; the `api` handlers do.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use tracing::info;
 
 use crate::faults::FaultInjector;
-use crate::world::{Cluster, PolicyType, Settings, Workspace, World};
+use crate::world::{Cluster, PolicyType, ResourceGroup, Settings, Workspace, World};
 
 /// Everything behind the `Sim` lock.
 pub(crate) struct State {
@@ -41,7 +41,43 @@ pub(crate) struct AccountState {
     pub(crate) name: String,
     pub(crate) roles: Vec<RoleState>,
     pub(crate) clusters: Vec<Cluster>,
+    /// What has changed on each cluster since start, by lower-cased cluster ID.
+    pub(crate) cluster_changes: BTreeMap<String, ClusterChanges>,
     pub(crate) workspaces: Vec<WorkspaceState>,
+    pub(crate) resource_groups: Vec<ResourceGroupState>,
+}
+
+/// A cluster's runtime changes: configuration items set by tests and the account mappings
+/// DataWorks holds for it (shared by every workspace that registered it).
+#[derive(Default)]
+pub(crate) struct ClusterChanges {
+    /// Bumped by each configuration change; 0 at start.
+    pub(crate) config_version: u64,
+    /// Configuration items set or added: (application, file, key, value), latest last.
+    pub(crate) config: Vec<ConfigItem>,
+    /// Member UID → mapping.
+    pub(crate) mappings: BTreeMap<String, AuthMapping>,
+}
+
+/// One configuration item set through the test endpoint.
+pub(crate) struct ConfigItem {
+    pub(crate) application: String,
+    pub(crate) file: String,
+    pub(crate) key: String,
+    pub(crate) value: String,
+}
+
+/// A member mapped to a cluster account; the password is kept only to show that it was set.
+pub(crate) struct AuthMapping {
+    pub(crate) username: String,
+    pub(crate) password: Option<SecretString>,
+}
+
+/// A DataWorks resource group and the workspaces it is bound to.
+pub(crate) struct ResourceGroupState {
+    pub(crate) info: ResourceGroup,
+    pub(crate) workspaces: Vec<i64>,
+    pub(crate) created: OffsetDateTime,
 }
 
 /// A RAM role.
@@ -163,13 +199,24 @@ impl State {
                     resources: Vec::new(),
                 })
                 .collect();
+            let resource_groups = account
+                .resource_groups
+                .into_iter()
+                .map(|info| ResourceGroupState {
+                    workspaces: info.workspaces.clone(),
+                    info,
+                    created: now,
+                })
+                .collect();
             accounts.insert(
                 account.uid,
                 AccountState {
                     name: account.name,
                     roles,
                     clusters: account.clusters,
+                    cluster_changes: BTreeMap::new(),
                     workspaces,
+                    resource_groups,
                 },
             );
         }
@@ -262,6 +309,33 @@ impl AccountState {
         self.clusters
             .iter()
             .find(|c| c.id.as_str().eq_ignore_ascii_case(id) && c.region.as_str() == region)
+    }
+
+    /// The cluster with this ID (compared ignoring case) in any region.
+    pub(crate) fn cluster_any_region(&self, id: &str) -> Option<&Cluster> {
+        self.clusters
+            .iter()
+            .find(|c| c.id.as_str().eq_ignore_ascii_case(id))
+    }
+
+    /// The runtime changes of a cluster, if any were made.
+    pub(crate) fn changes(&self, cluster_id: &str) -> Option<&ClusterChanges> {
+        self.cluster_changes.get(&cluster_id.to_ascii_lowercase())
+    }
+
+    /// The runtime changes of a cluster, created empty on first use.
+    pub(crate) fn changes_mut(&mut self, cluster_id: &str) -> &mut ClusterChanges {
+        self.cluster_changes
+            .entry(cluster_id.to_ascii_lowercase())
+            .or_default()
+    }
+
+    pub(crate) fn resource_group(&self, id: &str) -> Option<&ResourceGroupState> {
+        self.resource_groups.iter().find(|g| g.info.id == id)
+    }
+
+    pub(crate) fn resource_group_mut(&mut self, id: &str) -> Option<&mut ResourceGroupState> {
+        self.resource_groups.iter_mut().find(|g| g.info.id == id)
     }
 
     pub(crate) fn workspace(&self, id: i64) -> Option<&WorkspaceState> {

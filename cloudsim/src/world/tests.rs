@@ -303,3 +303,58 @@ fn the_default_world_documents_every_fault_key() {
     let faults = World::from_toml(&table).unwrap().settings.faults;
     assert!(faults.is_off(), "{faults:?}");
 }
+
+#[test]
+fn resource_groups_take_defaults_and_bind_only_own_workspaces() {
+    let world = World::default_world();
+    let groups: Vec<(&str, ResourceGroupType, ResourceGroupStatus, &[i64])> = world.accounts[0]
+        .resource_groups
+        .iter()
+        .map(|g| {
+            (
+                g.name.as_str(),
+                g.resource_group_type,
+                g.status,
+                g.workspaces.as_slice(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (
+                "common_analytics",
+                ResourceGroupType::CommonV2,
+                ResourceGroupStatus::Normal,
+                &[10001][..]
+            ),
+            (
+                "common_spare",
+                ResourceGroupType::CommonV2,
+                ResourceGroupStatus::Normal,
+                &[][..]
+            ),
+        ]
+    );
+    assert!(world.accounts[1].clusters.iter().all(|c| !c.ldap));
+
+    let group = |workspaces: &str| {
+        format!(
+            "{MINIMAL}[[accounts.workspaces]]\nid = 5\nname = \"w\"\nmode = \"basic\"\nregion = \"cn-hangzhou\"\n\
+             [[accounts.resource_groups]]\nid = \"rg1\"\nname = \"g\"\nvpc_id = \"v\"\nvswitch_id = \"s\"\nworkspaces = {workspaces}\n"
+        )
+    };
+    assert!(World::from_toml(&group("[5]")).is_ok());
+    let e = err(&group("[6]"));
+    assert!(
+        e.contains("accounts[0].resource_groups[0].workspaces[0]"),
+        "{e}"
+    );
+    let e = err(&group("[5, 5]"));
+    assert!(e.contains("workspaces[1]") && e.contains("twice"), "{e}");
+    let e = err(&group("[5]").replace(
+        "vswitch_id = \"s\"",
+        "vswitch_id = \"s\"\nstatus = \"Broken\"",
+    ));
+    assert!(e.contains("status"), "{e}");
+}

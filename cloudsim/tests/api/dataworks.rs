@@ -17,7 +17,7 @@ fn create_params<'a>(project: &'a str, name: &'a str, props: &'a str) -> [(&'a s
     ]
 }
 
-async fn register(
+pub(crate) async fn register(
     h: &Harness,
     project: &str,
     name: &str,
@@ -35,7 +35,7 @@ async fn register(
 }
 
 /// B creates EMRRole trusting A's DataWorks and attaches the policy.
-async fn grant(h: &Harness) {
+pub(crate) async fn grant(h: &Harness) {
     let trust = trust_for(A_UID);
     ok(h.call(
         B,

@@ -6,6 +6,8 @@ mod client;
 mod dataworks;
 mod emr;
 mod faults;
+mod mappings;
 mod ram;
+mod resource_groups;
 mod signing;
 mod support;

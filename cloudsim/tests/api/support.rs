@@ -287,6 +287,18 @@ impl Harness {
         resp.json().await.unwrap()
     }
 
+    /// POSTs JSON `body` to the unsigned test endpoint `path` (e.g. `/_cloudsim/clusters/…`).
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        into_parts(resp).await
+    }
+
     /// The actions in the mutation log, in order.
     pub(crate) fn mutations(&self) -> Vec<String> {
         self.sim.snapshot()["mutations"]

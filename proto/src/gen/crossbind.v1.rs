@@ -97,6 +97,11 @@ pub struct ClusterCheck {
     pub messages: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
     #[prost(bool, tag = "11")]
     pub eligible: bool,
+    /// Changes whenever the cluster's release or application configuration changes (hex SHA-256
+    /// over the release and the sorted ListApplicationConfigs items); the coordinator compares it
+    /// with the one recorded at the last initialization.
+    #[prost(string, tag = "12")]
+    pub config_fingerprint: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GrantTrustRequest {
