@@ -15,7 +15,8 @@ use crossbind_aliyun::{
 use crossbind_cli::stack::{Stack, StackOptions, sibling_bin_dir};
 use crossbind_cloudsim::World;
 use crossbind_proto::{
-    Association, CreateAssociationRequest, GetAssociationRequest, WatchAssociationRequest,
+    Association, CreateAssociationRequest, DissociateAssociationRequest, GetAssociationRequest,
+    WatchAssociationRequest,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -83,6 +84,16 @@ impl Harness {
             .expect("create association")
             .into_inner();
         self.settle(&created.id).await
+    }
+
+    /// Dissociates an association and follows it until it is at rest.
+    pub async fn dissociate(&self, id: &str) -> Association {
+        let mut client = self.stack.client().await.expect("coordinator client");
+        client
+            .dissociate_association(DissociateAssociationRequest { id: id.to_string() })
+            .await
+            .expect("dissociate");
+        self.settle(id).await
     }
 
     /// Follows an association's events until it is at rest and returns its final record.

@@ -106,13 +106,7 @@ async fn dissociation_removes_what_the_association_created() {
         .await;
     assert_eq!(association.state(), AssociationState::Succeeded);
 
-    client
-        .dissociate_association(DissociateAssociationRequest {
-            id: association.id.clone(),
-        })
-        .await
-        .unwrap();
-    let gone = h.settle(&association.id).await;
+    let gone = h.dissociate(&association.id).await;
     assert_eq!(
         gone.state(),
         AssociationState::Dissociated,
@@ -181,7 +175,6 @@ async fn dissociation_keeps_a_role_shared_with_a_second_consumer() {
         .consumer_accounts
         .push(SECOND_CONSUMER.to_string());
     let h = start(options, dir).await;
-    let mut client = h.stack.client().await.unwrap();
 
     let first = h
         .run(request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID))
@@ -205,14 +198,8 @@ async fn dissociation_keeps_a_role_shared_with_a_second_consumer() {
         ]
     );
 
-    client
-        .dissociate_association(DissociateAssociationRequest {
-            id: first.id.clone(),
-        })
-        .await
-        .unwrap();
     assert_eq!(
-        h.settle(&first.id).await.state(),
+        h.dissociate(&first.id).await.state(),
         AssociationState::Dissociated
     );
     let state = h.state().await;
@@ -233,14 +220,8 @@ async fn dissociation_keeps_a_role_shared_with_a_second_consumer() {
     assert_eq!(compute_resources(&state, SECOND_CONSUMER, "30001").len(), 2);
 
     // The last consumer leaving deletes the role crossbind created.
-    client
-        .dissociate_association(DissociateAssociationRequest {
-            id: second.id.clone(),
-        })
-        .await
-        .unwrap();
     assert_eq!(
-        h.settle(&second.id).await.state(),
+        h.dissociate(&second.id).await.state(),
         AssociationState::Dissociated
     );
     let state = h.state().await;
@@ -548,13 +529,7 @@ async fn dissociation_keeps_the_trust_another_association_of_the_same_accounts_u
     assert_eq!(first.state(), AssociationState::Succeeded);
     assert_eq!(second.state(), AssociationState::Succeeded, "{second:#?}");
 
-    client
-        .dissociate_association(DissociateAssociationRequest {
-            id: first.id.clone(),
-        })
-        .await
-        .unwrap();
-    let gone = h.settle(&first.id).await;
+    let gone = h.dissociate(&first.id).await;
     assert_eq!(gone.state(), AssociationState::Dissociated);
     let revoke = gone.steps.iter().find(|s| s.name == "revoke").unwrap();
     assert_eq!(revoke.state(), StepState::Skipped, "{revoke:?}");
@@ -581,14 +556,8 @@ async fn dissociation_keeps_the_trust_another_association_of_the_same_accounts_u
     assert!(!report.drifted, "{report:#?}");
 
     // Once the last association between the accounts goes, so does the role.
-    client
-        .dissociate_association(DissociateAssociationRequest {
-            id: second.id.clone(),
-        })
-        .await
-        .unwrap();
     assert_eq!(
-        h.settle(&second.id).await.state(),
+        h.dissociate(&second.id).await.state(),
         AssociationState::Dissociated
     );
     assert!(roles(&h.state().await, DEFAULT_PROVIDER_UID).is_empty());
@@ -603,14 +572,8 @@ async fn an_idempotency_key_of_a_dissociated_association_is_refused() {
     let mut keyed = request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID);
     keyed.idempotency_key = "once".into();
     let first = h.run(keyed.clone()).await;
-    client
-        .dissociate_association(DissociateAssociationRequest {
-            id: first.id.clone(),
-        })
-        .await
-        .unwrap();
     assert_eq!(
-        h.settle(&first.id).await.state(),
+        h.dissociate(&first.id).await.state(),
         AssociationState::Dissociated
     );
     let refused = client.create_association(keyed).await.unwrap_err();
