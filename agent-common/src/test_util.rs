@@ -75,6 +75,31 @@ pub fn credentials_of(world: &World, uid: &str) -> Credentials {
 
 // === impl TestPki ===
 
+/// The agent binary `bin` with configuration `config`, listening on any free port, with only
+/// `keys` (and a HOME without credential files) in its environment.
+pub fn agent_command(
+    bin: &str,
+    config: &std::path::Path,
+    pki: &TestPki,
+    keys: &Credentials,
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(bin);
+    command
+        .arg("--config")
+        .arg(config)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .env_clear()
+        .env("HOME", pki.dir())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &keys.access_key_id)
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            keys.access_key_secret.expose(),
+        )
+        .kill_on_drop(true);
+    command
+}
+
 impl TestPki {
     /// A CA in trust domain `crossbind.local` with certificates for `ids`.
     ///

@@ -3,14 +3,13 @@
 //! credentials exit with 1 before anything is printed on stdout; good ones print the bound
 //! address first, then serve.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use crossbind_agent_common::test_util::{
-    CONSUMER_UID, PROVIDER_UID, TestCloud, TestPki, credentials_of, trace_init,
+    CONSUMER_UID, PROVIDER_UID, TestCloud, TestPki, agent_command, credentials_of, trace_init,
 };
-use crossbind_aliyun::credentials::Credentials;
 use crossbind_cloudsim::World;
 use crossbind_proto::GetIdentityRequest;
 use crossbind_proto::consumer_agent_client::ConsumerAgentClient;
@@ -60,7 +59,7 @@ async fn refused_credentials_exit_1_with_nothing_on_stdout() {
     let path = write_config(&pki, &consumer, &cloud);
     let out = tokio::time::timeout(
         Duration::from_secs(30),
-        agent_command(&path, &pki, &keys).output(),
+        agent_command(BIN, &path, &pki, &keys).output(),
     )
     .await
     .expect("the binary exits in time")
@@ -91,7 +90,7 @@ async fn the_bound_address_comes_first_then_the_agent_serves() {
         consumer.clone(),
     ]);
     let path = write_config(&pki, &consumer, &cloud);
-    let mut child = agent_command(&path, &pki, &keys)
+    let mut child = agent_command(BIN, &path, &pki, &keys)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -137,24 +136,4 @@ fn write_config(pki: &TestPki, id: &SpiffeId, cloud: &TestCloud) -> PathBuf {
     let path = pki.dir().join("consumer.toml");
     std::fs::write(&path, config).expect("write config");
     path
-}
-
-/// The binary with configuration `path`, listening on any free port, with only `keys` (and a
-/// HOME without credential files) in its environment.
-fn agent_command(path: &Path, pki: &TestPki, keys: &Credentials) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .arg("--config")
-        .arg(path)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .env_clear()
-        .env("HOME", pki.dir())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &keys.access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            keys.access_key_secret.expose(),
-        )
-        .kill_on_drop(true);
-    command
 }
