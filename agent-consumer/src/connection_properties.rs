@@ -225,6 +225,12 @@ impl Template {
         self.read(existing, Placeholder::EnvType)
     }
 
+    /// The value of `p` in `existing` properties, read at the first position the template
+    /// puts it (strings and numbers); `None` when absent there.
+    pub fn value_of(&self, existing: &Value, p: Placeholder) -> Option<String> {
+        self.read(existing, p)
+    }
+
     /// The value at the first position of `p` in `existing` (strings and numbers).
     fn read(&self, existing: &Value, p: Placeholder) -> Option<String> {
         self.positions

@@ -31,6 +31,16 @@ pub enum Error {
         /// What is wrong, e.g. "must not start with a digit".
         problem: String,
     },
+    /// An entry of a repeated request field is malformed.
+    #[error("request field {field}[{index}] {problem}")]
+    BadEntry {
+        /// The proto field name.
+        field: &'static str,
+        /// The entry's position, from 0.
+        index: usize,
+        /// What is wrong, e.g. "member_uid must be an Alibaba Cloud UID".
+        problem: String,
+    },
     /// A required request field is empty.
     #[error("request field {field} is required")]
     MissingArgument {
@@ -149,6 +159,137 @@ pub enum Error {
         /// The workspace.
         workspace: String,
     },
+    /// The resource group does not exist where the agent looks.
+    #[error("resource group {group} does not exist in account {account} (region {region})")]
+    ResourceGroupNotFound {
+        /// The resource group ID.
+        group: String,
+        /// The agent's account.
+        account: String,
+        /// The agent's region.
+        region: String,
+    },
+    /// The resource group exists but cannot run tasks now.
+    #[error("resource group {group} is {status}, not Normal; {advice}")]
+    ResourceGroupUnusable {
+        /// The resource group ID.
+        group: String,
+        /// Its DataWorks status.
+        status: String,
+        /// What to do about it.
+        advice: &'static str,
+    },
+    /// The resource group is of a type that cannot run EMR tasks.
+    #[error(
+        "resource group {group} is of type {kind}, which cannot run EMR tasks; accepted are \
+         CommonV2 (serverless) and ExclusiveScheduler (exclusive for scheduling): name a group \
+         of one of those types"
+    )]
+    ResourceGroupWrongType {
+        /// The resource group ID.
+        group: String,
+        /// Its `ResourceGroupType`.
+        kind: String,
+    },
+    /// The binding succeeded but cannot be read back.
+    #[error(
+        "resource group {group} is still not bound to workspace {workspace} after \
+         AssociateProjectToResourceGroup succeeded; retry"
+    )]
+    NotBound {
+        /// The resource group ID.
+        group: String,
+        /// The workspace.
+        workspace: String,
+    },
+    /// The compute resource does not exist.
+    #[error("compute resource {id} does not exist in workspace {workspace}")]
+    ComputeResourceNotFound {
+        /// The resource ID.
+        id: i64,
+        /// The workspace.
+        workspace: String,
+    },
+    /// The compute resource connects to another cluster than the request names.
+    #[error(
+        "compute resource {id} of workspace {workspace} connects to cluster {found}, not \
+         {asked}; pass a compute resource of cluster {asked}"
+    )]
+    OtherCluster {
+        /// The resource ID.
+        id: i64,
+        /// The workspace.
+        workspace: String,
+        /// The cluster it connects to.
+        found: String,
+        /// The cluster asked for.
+        asked: String,
+    },
+    /// The compute resource's properties do not say which cluster it connects to.
+    #[error(
+        "compute resource {id} of workspace {workspace} names no cluster or provider account \
+         where registration.connection_properties_template puts ${{clusterId}} and \
+         ${{crossAccountOwnerId}}, so the cluster whose accounts it maps is unknown; pass a \
+         compute resource crossbind registered"
+    )]
+    Unrecognised {
+        /// The resource ID.
+        id: i64,
+        /// The workspace.
+        workspace: String,
+    },
+    /// An LDAP cluster needs a password for the account, and none is configured.
+    #[error(
+        "cluster {cluster} authenticates with LDAP, so mapping a member to cluster account \
+         {account} needs that account's password, and none is configured: add \
+         account_mappings.password_env.{key} = \"<VARIABLE>\" to the consumer agent's \
+         configuration, set that environment variable to the password and restart the agent"
+    )]
+    PasswordNotConfigured {
+        /// The cluster.
+        cluster: String,
+        /// The cluster account.
+        account: String,
+        /// The account as a TOML key.
+        key: String,
+    },
+    /// The password's environment variable was not set at start-up.
+    #[error(
+        "cluster {cluster} authenticates with LDAP, so mapping a member to cluster account \
+         {account} needs that account's password; account_mappings.password_env.{key} names \
+         the environment variable {var}, which was not set when the agent started: set it \
+         and restart the agent"
+    )]
+    PasswordUnset {
+        /// The cluster.
+        cluster: String,
+        /// The cluster account.
+        account: String,
+        /// The account as a TOML key.
+        key: String,
+        /// The environment variable.
+        var: String,
+    },
+    /// DataWorks refuses account mappings for the cluster.
+    #[error("DataWorks refused account mappings for cluster {cluster}")]
+    MappingsNotAllowed {
+        /// The cluster.
+        cluster: String,
+        /// The refusal.
+        #[source]
+        source: Box<crossbind_aliyun::Error>,
+    },
+    /// The mappings were updated but the read-back does not show it.
+    #[error(
+        "the account mappings of compute resource {id} do not show member {member} as asked \
+         after UpdateComputeResourceAuthUserMappings succeeded; retry"
+    )]
+    MappingsNotApplied {
+        /// The compute resource.
+        id: i64,
+        /// The first member that differs.
+        member: String,
+    },
     /// A cloud call failed.
     #[error("{action} failed")]
     Cloud {
@@ -203,14 +344,28 @@ impl From<Error> for Status {
             Error::InvalidArgument { field, source } => {
                 Status::invalid_argument(format!("{field}: {source}"))
             }
-            Error::BadField { .. } | Error::MissingArgument { .. } => {
+            Error::BadField { .. } | Error::BadEntry { .. } | Error::MissingArgument { .. } => {
                 Status::invalid_argument(err.to_string())
             }
             Error::NotConsented { .. } => Status::permission_denied(err.to_string()),
-            Error::WorkspaceNotFound { .. } => Status::not_found(err.to_string()),
+            Error::WorkspaceNotFound { .. }
+            | Error::ResourceGroupNotFound { .. }
+            | Error::ComputeResourceNotFound { .. } => Status::not_found(err.to_string()),
             Error::WorkspaceUnavailable { .. }
             | Error::NameTaken { .. }
-            | Error::WrongEnvironment { .. } => Status::failed_precondition(err.to_string()),
+            | Error::WrongEnvironment { .. }
+            | Error::ResourceGroupUnusable { .. }
+            | Error::ResourceGroupWrongType { .. }
+            | Error::OtherCluster { .. }
+            | Error::Unrecognised { .. }
+            | Error::PasswordNotConfigured { .. }
+            | Error::PasswordUnset { .. } => Status::failed_precondition(err.to_string()),
+            Error::MappingsNotAllowed { source, .. } => Status::failed_precondition(format!(
+                "{err}; {}. The cloud's message says why; DataWorks forbids mappings on a \
+                 cluster with both LDAP and Kerberos on, so leave that cluster's accounts \
+                 unmapped",
+                quote(source)
+            )),
             Error::RoleNotInEffect { source, .. } => Status::failed_precondition(format!(
                 "{err}; {}. Check that the provider granted trust to this account (GrantTrust: \
                  role trusts <this account>@emr.dataworks.aliyuncs.com and carries \
@@ -224,7 +379,10 @@ impl From<Error> for Status {
                  metadata or Kerberos qualify; run the provider's CheckCluster for the reason",
                 quote(source)
             )),
-            Error::StillExists { .. } | Error::ExistsButUnseen { .. } => {
+            Error::StillExists { .. }
+            | Error::ExistsButUnseen { .. }
+            | Error::NotBound { .. }
+            | Error::MappingsNotApplied { .. } => {
                 tracing::warn!(error = %display_chain(&err), "cloud state not as expected");
                 Status::unavailable(err.to_string())
             }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use crossbind_agent_common::cli::{AgentArgs, EXIT_CONFIG, announce, bind};
 use crossbind_agent_common::{display_chain, init_tracing, shutdown_signal};
-use crossbind_consumer::ConsumerConfig;
+use crossbind_aliyun::credentials::ProcessEnv;
+use crossbind_consumer::{ConsumerConfig, Passwords};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,6 +21,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    // A password variable the configuration names but the environment lacks is a
+    // configuration error, reported before anything starts.
+    if let Err(e) = Passwords::require(&config.mappings, &ProcessEnv) {
+        eprintln!("crossbind-consumer: {}", display_chain(&e));
+        return ExitCode::from(EXIT_CONFIG);
+    }
     let listen = args.listen.unwrap_or(config.listen);
     let result = async {
         let listener = bind(listen).await?;

@@ -1,31 +1,46 @@
 //! The `ConsumerAgent` gRPC service: validates each request, applies the owner's consent, and
-//! hands registration work to `register`. Who may call is decided before a request gets here
-//! (the coordinator-only interceptor).
+//! hands the work to `register`, `resource_group`, `initialization`, `mappings` and
+//! `diagnose`. Who may call is decided before a request gets here (the coordinator-only
+//! interceptor).
 
 use std::sync::Arc;
 
 use crossbind_agent_common::StartedAgent;
 use crossbind_aliyun::client::Client;
+use crossbind_aliyun::dataworks::Project;
 use crossbind_aliyun::ids::{AccountUid, ClusterId, InvalidId, RegionId, RoleName, WorkspaceId};
 use crossbind_proto::consumer_agent_server::ConsumerAgent;
 use crossbind_proto::{
-    CheckWorkspaceRequest, Environment, GetIdentityRequest, Identity, RegisterClusterRequest,
-    RegisterClusterResponse, UnregisterClusterRequest, UnregisterClusterResponse, WorkspaceCheck,
+    ApplyAccountMappingsRequest, ApplyAccountMappingsResponse, BindResourceGroupRequest,
+    BindResourceGroupResponse, CheckResourceGroupRequest, CheckWorkspaceRequest,
+    DiagnoseWorkspaceRequest, Environment, GetIdentityRequest, Identity, InitializationPlan,
+    PlanInitializationRequest, RegisterClusterRequest, RegisterClusterResponse,
+    RemoveAccountMappingsRequest, RemoveAccountMappingsResponse, ResourceGroupCheck,
+    UnregisterClusterRequest, UnregisterClusterResponse, WorkspaceCheck, WorkspaceDiagnosis,
     WorkspaceMode,
 };
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
-use crate::config::{Consent, Registration};
+use crate::config::{
+    Consent, ConsumerConfig, Initialization, Registration, check_resource_group_id,
+};
 use crate::connection_properties::Params;
+use crate::diagnose::{Diagnosing, Reader, ResourceRef};
 use crate::error::{Error, Result, cloud};
+use crate::initialization::{self, Subject};
+use crate::mappings::{Passwords, Target, Wanted, check_cluster_account};
 use crate::register::{self, Registering};
+use crate::resource_group::Groups;
 
 /// The DataWorks project status of a usable workspace.
 const AVAILABLE: &str = "Available";
 
 /// The longest compute-resource name DataWorks accepts.
 const MAX_NAME_LEN: usize = 255;
+
+/// The longest `reason` of a plan accepted.
+const MAX_REASON_LEN: usize = 500;
 
 /// The consumer agent's service; cheap to clone.
 #[derive(Clone)]
@@ -39,21 +54,33 @@ struct Inner {
     identity: Identity,
     consent: Consent,
     registration: Registration,
+    initialization: Initialization,
+    passwords: Passwords,
 }
 
 // === impl ConsumerService ===
 
 impl ConsumerService {
-    /// A service acting with `agent`'s client, within `consent`, registering per `registration`.
-    pub fn new(agent: &StartedAgent, consent: Consent, registration: Registration) -> Self {
+    /// A service acting with `agent`'s client, within `config`'s consent and settings, with
+    /// `passwords` for the cluster accounts of LDAP clusters.
+    pub fn new(agent: &StartedAgent, config: ConsumerConfig, passwords: Passwords) -> Self {
         Self {
             inner: Arc::new(Inner {
                 client: agent.client.clone(),
                 account: agent.identity.account_id.clone(),
                 identity: agent.identity_message(),
-                consent,
-                registration,
+                consent: config.consent,
+                registration: config.registration,
+                initialization: config.initialization,
+                passwords,
             }),
+        }
+    }
+
+    fn groups(&self) -> Groups<'_> {
+        Groups {
+            client: &self.inner.client,
+            account: &self.inner.account,
         }
     }
 
@@ -87,22 +114,9 @@ impl ConsumerService {
                 status: project.status,
             });
         }
-        let (mode, environments) = if project.dev_environment_enabled {
-            (
-                WorkspaceMode::Standard,
-                vec![Environment::Dev as i32, Environment::Prod as i32],
-            )
-        } else {
-            (WorkspaceMode::Basic, vec![Environment::Prod as i32])
-        };
-        tracing::debug!(mode = mode.as_str_name(), "workspace checked");
-        Ok(WorkspaceCheck {
-            workspace_id: workspace.to_string(),
-            name: project.name,
-            status: project.status,
-            mode: mode as i32,
-            environments,
-        })
+        let check = workspace_check(&workspace, project);
+        tracing::debug!(mode = check.mode().as_str_name(), "workspace checked");
+        Ok(check)
     }
 
     #[instrument(
@@ -208,6 +222,209 @@ impl ConsumerService {
         .await
     }
 
+    #[instrument(
+        name = "consumer",
+        skip_all,
+        fields(
+            rpc = "CheckResourceGroup",
+            workspace.id = %req.workspace_id,
+            resource_group.id = %req.resource_group_id,
+        )
+    )]
+    async fn check_group(&self, req: CheckResourceGroupRequest) -> Result<ResourceGroupCheck> {
+        let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
+        let group = group_id(&req.resource_group_id)?;
+        self.require_workspace(&workspace)?;
+        self.require_group(&group)?;
+        self.groups().check(&workspace, &group).await
+    }
+
+    #[instrument(
+        name = "consumer",
+        skip_all,
+        fields(
+            rpc = "BindResourceGroup",
+            workspace.id = %req.workspace_id,
+            resource_group.id = %req.resource_group_id,
+            dry_run = req.dry_run,
+        )
+    )]
+    async fn bind_group(&self, req: BindResourceGroupRequest) -> Result<BindResourceGroupResponse> {
+        let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
+        let group = group_id(&req.resource_group_id)?;
+        self.require_workspace(&workspace)?;
+        self.require_group(&group)?;
+        self.groups().bind(&workspace, &group, req.dry_run).await
+    }
+
+    #[instrument(
+        name = "consumer",
+        skip_all,
+        fields(
+            rpc = "PlanInitialization",
+            workspace.id = %req.workspace_id,
+            resource_group.id = %req.resource_group_id,
+            cluster.id = %req.cluster_id,
+        )
+    )]
+    async fn plan(&self, req: PlanInitializationRequest) -> Result<InitializationPlan> {
+        let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
+        let group = group_id(&req.resource_group_id)?;
+        let provider: AccountUid = required("provider_account_uid", &req.provider_account_uid)?;
+        let cluster: ClusterId = required("cluster_id", &req.cluster_id)?;
+        check_resource_name(&req.compute_resource_name)?;
+        let environments = environments(&req.environments)?;
+        let after = instant("after", &req.after)?;
+        let reason = reason(&req.reason)?;
+        self.require_provider(&provider)?;
+        self.require_workspace(&workspace)?;
+        self.require_group(&group)?;
+        let client = &self.inner.client;
+        let groups = self.groups();
+        let (project, checked) = tokio::join!(
+            client.get_project(&workspace),
+            groups.check(&workspace, &group)
+        );
+        let project = project
+            .map_err(cloud("GetProject"))?
+            .ok_or_else(|| self.workspace_not_found(&workspace))?;
+        let checked = checked?;
+        let region = client.region().to_string();
+        let subject = Subject {
+            region: &region,
+            workspace: &workspace,
+            workspace_name: &project.name,
+            group_id: &group,
+            group_name: &checked.name,
+            provider: &provider,
+            cluster: &cluster,
+            resource_name: &req.compute_resource_name,
+            environments: &environments,
+            reason,
+        };
+        let plan = initialization::plan(&self.inner.initialization, &subject, after);
+        tracing::debug!(
+            window.start = %plan.window_start,
+            window.end = %plan.window_end,
+            "initialization planned"
+        );
+        Ok(plan)
+    }
+
+    #[instrument(
+        name = "consumer",
+        skip_all,
+        fields(
+            rpc = "ApplyAccountMappings",
+            workspace.id = %req.workspace_id,
+            resource.id = %req.compute_resource_id,
+            cluster.id = %req.cluster_id,
+            mappings = req.mappings.len(),
+            dry_run = req.dry_run,
+        )
+    )]
+    async fn apply_mappings(
+        &self,
+        req: ApplyAccountMappingsRequest,
+    ) -> Result<ApplyAccountMappingsResponse> {
+        let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
+        let resource = resource_id(&req.compute_resource_id)?;
+        let cluster: ClusterId = required("cluster_id", &req.cluster_id)?;
+        let wanted = wanted_mappings(&req.mappings)?;
+        self.require_workspace(&workspace)?;
+        let target = Target {
+            client: &self.inner.client,
+            workspace: &workspace,
+            resource,
+        };
+        let current = target.read(&self.inner.registration.template).await?;
+        self.require_provider(&current.owner)?;
+        if !current.cluster.eq_ignore_case(&cluster) {
+            return Err(Error::OtherCluster {
+                id: resource,
+                workspace: workspace.to_string(),
+                found: current.cluster.to_string(),
+                asked: cluster.to_string(),
+            });
+        }
+        target
+            .apply(&self.inner.passwords, &current, &wanted, req.dry_run)
+            .await
+    }
+
+    #[instrument(
+        name = "consumer",
+        skip_all,
+        fields(
+            rpc = "RemoveAccountMappings",
+            workspace.id = %req.workspace_id,
+            resource.id = %req.compute_resource_id,
+            members = req.member_uids.len(),
+            dry_run = req.dry_run,
+        )
+    )]
+    async fn remove_mappings(
+        &self,
+        req: RemoveAccountMappingsRequest,
+    ) -> Result<RemoveAccountMappingsResponse> {
+        let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
+        let resource = resource_id(&req.compute_resource_id)?;
+        let members = member_uids(&req.member_uids)?;
+        self.require_workspace(&workspace)?;
+        let target = Target {
+            client: &self.inner.client,
+            workspace: &workspace,
+            resource,
+        };
+        let current = target.read(&self.inner.registration.template).await?;
+        self.require_provider(&current.owner)?;
+        target.remove(&current, &members, req.dry_run).await
+    }
+
+    #[instrument(
+        name = "consumer",
+        skip_all,
+        fields(
+            rpc = "DiagnoseWorkspace",
+            workspace.id = %req.workspace_id,
+            cluster.id = %req.cluster_id,
+            resource_group.id = %req.resource_group_id,
+        )
+    )]
+    async fn diagnose(&self, req: DiagnoseWorkspaceRequest) -> Result<WorkspaceDiagnosis> {
+        let d = validate_diagnosis(req)?;
+        self.require_provider(&d.provider)?;
+        self.require_workspace(&d.workspace)?;
+        if let Some(group) = &d.group {
+            self.require_group(group)?;
+        }
+        let reader = Reader {
+            client: &self.inner.client,
+            account: &self.inner.account,
+            registration: &self.inner.registration,
+        };
+        reader.diagnose(&d).await
+    }
+
+    fn workspace_not_found(&self, workspace: &WorkspaceId) -> Error {
+        Error::WorkspaceNotFound {
+            workspace: workspace.to_string(),
+            region: self.inner.client.region().to_string(),
+            account: self.inner.account.to_string(),
+        }
+    }
+
+    fn require_group(&self, group: &str) -> Result<()> {
+        if self.inner.consent.allows_resource_group(group) {
+            return Ok(());
+        }
+        Err(Error::NotConsented {
+            what: "resource group",
+            value: group.to_owned(),
+            key: "consent.resource_groups",
+        })
+    }
+
     fn require_provider(&self, provider: &AccountUid) -> Result<()> {
         if self.inner.consent.allows_provider(provider) {
             return Ok(());
@@ -260,6 +477,48 @@ impl ConsumerAgent for ConsumerService {
     ) -> Result<Response<UnregisterClusterResponse>, Status> {
         answer(self.unregister(request.into_inner()).await)
     }
+
+    async fn check_resource_group(
+        &self,
+        request: Request<CheckResourceGroupRequest>,
+    ) -> Result<Response<ResourceGroupCheck>, Status> {
+        answer(self.check_group(request.into_inner()).await)
+    }
+
+    async fn bind_resource_group(
+        &self,
+        request: Request<BindResourceGroupRequest>,
+    ) -> Result<Response<BindResourceGroupResponse>, Status> {
+        answer(self.bind_group(request.into_inner()).await)
+    }
+
+    async fn plan_initialization(
+        &self,
+        request: Request<PlanInitializationRequest>,
+    ) -> Result<Response<InitializationPlan>, Status> {
+        answer(self.plan(request.into_inner()).await)
+    }
+
+    async fn apply_account_mappings(
+        &self,
+        request: Request<ApplyAccountMappingsRequest>,
+    ) -> Result<Response<ApplyAccountMappingsResponse>, Status> {
+        answer(self.apply_mappings(request.into_inner()).await)
+    }
+
+    async fn remove_account_mappings(
+        &self,
+        request: Request<RemoveAccountMappingsRequest>,
+    ) -> Result<Response<RemoveAccountMappingsResponse>, Status> {
+        answer(self.remove_mappings(request.into_inner()).await)
+    }
+
+    async fn diagnose_workspace(
+        &self,
+        request: Request<DiagnoseWorkspaceRequest>,
+    ) -> Result<Response<WorkspaceDiagnosis>, Status> {
+        answer(self.diagnose(request.into_inner()).await)
+    }
 }
 
 impl std::fmt::Debug for ConsumerService {
@@ -282,6 +541,211 @@ where
     value
         .parse()
         .map_err(|source| Error::InvalidArgument { field, source })
+}
+
+/// A workspace as `CheckWorkspace` and `DiagnoseWorkspace` report it; its mode comes from
+/// `DevEnvironmentEnabled`.
+pub(crate) fn workspace_check(workspace: &WorkspaceId, project: Project) -> WorkspaceCheck {
+    let (mode, environments) = if project.dev_environment_enabled {
+        (
+            WorkspaceMode::Standard,
+            vec![Environment::Dev as i32, Environment::Prod as i32],
+        )
+    } else {
+        (WorkspaceMode::Basic, vec![Environment::Prod as i32])
+    };
+    WorkspaceCheck {
+        workspace_id: workspace.to_string(),
+        name: project.name,
+        status: project.status,
+        mode: mode as i32,
+        environments,
+    }
+}
+
+/// A required `resource_group_id`.
+fn group_id(value: &str) -> Result<String> {
+    const FIELD: &str = "resource_group_id";
+    if value.is_empty() {
+        return Err(Error::MissingArgument { field: FIELD });
+    }
+    check_resource_group_id(value).map_err(|problem| Error::BadField {
+        field: FIELD,
+        problem,
+    })?;
+    Ok(value.to_owned())
+}
+
+/// The environments of a plan: at least one, each Dev or Prod, repeats dropped.
+fn environments(values: &[i32]) -> Result<Vec<Environment>> {
+    const FIELD: &str = "environments";
+    if values.is_empty() {
+        return Err(Error::MissingArgument { field: FIELD });
+    }
+    let mut out = Vec::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        let env = environment(*value)
+            .ok()
+            .flatten()
+            .ok_or_else(|| Error::BadEntry {
+                field: FIELD,
+                index,
+                problem: format!("is {value}; use ENVIRONMENT_DEV or ENVIRONMENT_PROD"),
+            })?;
+        if !out.contains(&env) {
+            out.push(env);
+        }
+    }
+    Ok(out)
+}
+
+/// A required RFC 3339 instant.
+fn instant(field: &'static str, value: &str) -> Result<jiff::Timestamp> {
+    if value.is_empty() {
+        return Err(Error::MissingArgument { field });
+    }
+    value.parse().map_err(|_| Error::BadField {
+        field,
+        problem: format!(
+            "{value:?} is not an RFC 3339 instant such as 2026-01-15T08:30:00Z or \
+             2026-01-15T16:30:00+08:00"
+        ),
+    })
+}
+
+/// A required, printable `reason` of reasonable length.
+fn reason(value: &str) -> Result<&str> {
+    const FIELD: &str = "reason";
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::MissingArgument { field: FIELD });
+    }
+    if value.chars().count() > MAX_REASON_LEN {
+        return Err(Error::BadField {
+            field: FIELD,
+            problem: format!("is longer than {MAX_REASON_LEN} characters"),
+        });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::BadField {
+            field: FIELD,
+            problem: "must not contain control characters such as line breaks".to_owned(),
+        });
+    }
+    Ok(value)
+}
+
+/// The mappings of an apply: at least one, valid UIDs and account names, one per member.
+fn wanted_mappings(mappings: &[crossbind_proto::AccountMapping]) -> Result<Vec<Wanted>> {
+    const FIELD: &str = "mappings";
+    if mappings.is_empty() {
+        return Err(Error::MissingArgument { field: FIELD });
+    }
+    let mut out: Vec<Wanted> = Vec::with_capacity(mappings.len());
+    for (index, m) in mappings.iter().enumerate() {
+        let bad = |problem: String| Error::BadEntry {
+            field: FIELD,
+            index,
+            problem,
+        };
+        let member = AccountUid::new(m.member_uid.as_str())
+            .map_err(|e| bad(format!("member_uid must be an Alibaba Cloud UID: {e}")))?;
+        check_cluster_account(&m.cluster_account).map_err(|problem| {
+            bad(format!(
+                "cluster_account {:?} {problem} (letters, digits, '_', '-' and '.', 1 to 64, not \
+                 starting with '-')",
+                m.cluster_account
+            ))
+        })?;
+        if out.iter().any(|w| w.member == member) {
+            return Err(bad(format!(
+                "maps member {member} again; give each member one cluster account"
+            )));
+        }
+        out.push(Wanted {
+            member,
+            account: m.cluster_account.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The members of a removal: at least one, each a UID, repeats dropped.
+fn member_uids(values: &[String]) -> Result<Vec<AccountUid>> {
+    const FIELD: &str = "member_uids";
+    if values.is_empty() {
+        return Err(Error::MissingArgument { field: FIELD });
+    }
+    let mut out: Vec<AccountUid> = Vec::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        let uid = AccountUid::new(value.as_str()).map_err(|e| Error::BadEntry {
+            field: FIELD,
+            index,
+            problem: format!("must be an Alibaba Cloud UID: {e}"),
+        })?;
+        if !out.contains(&uid) {
+            out.push(uid);
+        }
+    }
+    Ok(out)
+}
+
+/// A diagnosis request, validated.
+fn validate_diagnosis(req: DiagnoseWorkspaceRequest) -> Result<Diagnosing> {
+    const FIELD: &str = "compute_resources";
+    let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
+    let provider: AccountUid = required("provider_account_uid", &req.provider_account_uid)?;
+    let role: RoleName = required("role_name", &req.role_name)?;
+    let cluster: ClusterId = required("cluster_id", &req.cluster_id)?;
+    let group = match req.resource_group_id.as_str() {
+        "" => None,
+        id => Some(group_id(id)?),
+    };
+    let mut resources = Vec::with_capacity(req.compute_resources.len());
+    for (index, r) in req.compute_resources.iter().enumerate() {
+        let bad = |problem: String| Error::BadEntry {
+            field: FIELD,
+            index,
+            problem,
+        };
+        let environment = environment(r.environment)
+            .ok()
+            .flatten()
+            .ok_or_else(|| bad("environment must be ENVIRONMENT_DEV or ENVIRONMENT_PROD".into()))?;
+        let id = match r.compute_resource_id.as_str() {
+            "" => None,
+            id => Some(resource_id(id).map_err(|_| {
+                bad(format!(
+                    "compute_resource_id {id:?} must be a positive decimal number"
+                ))
+            })?),
+        };
+        let name = match r.compute_resource_name.as_str() {
+            "" => None,
+            name => {
+                check_resource_name(name).map_err(|_| {
+                    bad(format!(
+                        "compute_resource_name {name:?} must follow DataWorks' rule: letters, \
+                         digits and '_', starting with a letter, at most 255 characters"
+                    ))
+                })?;
+                Some(name.to_owned())
+            }
+        };
+        resources.push(ResourceRef {
+            environment,
+            id,
+            name,
+        });
+    }
+    Ok(Diagnosing {
+        workspace,
+        provider,
+        role,
+        cluster,
+        group,
+        resources,
+    })
 }
 
 /// The request's environment; `None` when unspecified.

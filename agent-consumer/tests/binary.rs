@@ -1,7 +1,7 @@
 //! The `crossbind-consumer` binary as a separate process: bad configuration exits with 64 and
-//! lists every problem, including a broken `ConnectionProperties` template; refused
-//! credentials exit with 1 before anything is printed on stdout; good ones print the bound
-//! address first, then serve.
+//! lists every problem, including a broken `ConnectionProperties` template and a password
+//! variable missing from the environment; refused credentials exit with 1 before anything is
+//! printed on stdout; good ones print the bound address first, then serve.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -56,7 +56,7 @@ async fn refused_credentials_exit_1_with_nothing_on_stdout() {
     let cloud = TestCloud::start(world).await;
     let consumer = consumer_id();
     let pki = TestPki::new(std::slice::from_ref(&consumer));
-    let path = write_config(&pki, &consumer, &cloud);
+    let path = write_config(&pki, &consumer, &cloud, "");
     let out = tokio::time::timeout(
         Duration::from_secs(30),
         agent_command(BIN, &path, &pki, &keys).output(),
@@ -89,8 +89,9 @@ async fn the_bound_address_comes_first_then_the_agent_serves() {
         SpiffeId::coordinator("crossbind.local").expect("id"),
         consumer.clone(),
     ]);
-    let path = write_config(&pki, &consumer, &cloud);
+    let path = write_config(&pki, &consumer, &cloud, PASSWORDS);
     let mut child = agent_command(BIN, &path, &pki, &keys)
+        .env("ETL_LDAP_PASSWORD", "a-password-from-the-environment")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -118,16 +119,46 @@ async fn the_bound_address_comes_first_then_the_agent_serves() {
     let _ = child.wait().await;
 }
 
+#[tokio::test]
+async fn a_password_variable_missing_from_the_environment_exits_64() {
+    trace_init();
+    let world = World::default_world();
+    let keys = credentials_of(&world, CONSUMER_UID);
+    let cloud = TestCloud::start(world).await;
+    let consumer = consumer_id();
+    let pki = TestPki::new(std::slice::from_ref(&consumer));
+    let path = write_config(&pki, &consumer, &cloud, PASSWORDS);
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        agent_command(BIN, &path, &pki, &keys).output(),
+    )
+    .await
+    .expect("the binary exits in time")
+    .expect("run the binary");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("account_mappings.password_env.etl"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ETL_LDAP_PASSWORD"), "{stderr}");
+}
+
+/// An `[account_mappings]` section naming one password variable.
+const PASSWORDS: &str = "[account_mappings]\npassword_env = { etl = \"ETL_LDAP_PASSWORD\" }\n";
+
 fn consumer_id() -> SpiffeId {
     SpiffeId::consumer("crossbind.local", CONSUMER_UID).expect("id")
 }
 
-/// Writes a consumer configuration for `id`'s certificate and `cloud` into the PKI directory.
-fn write_config(pki: &TestPki, id: &SpiffeId, cloud: &TestCloud) -> PathBuf {
+/// Writes a consumer configuration for `id`'s certificate and `cloud`, followed by `extra`,
+/// into the PKI directory.
+fn write_config(pki: &TestPki, id: &SpiffeId, cloud: &TestCloud, extra: &str) -> PathBuf {
     let tls = pki.agent_tls(id);
     let config = format!(
         "[tls]\ncert = {:?}\nkey = {:?}\nca = {:?}\n[cloud]\nregion = \"cn-hangzhou\"\nendpoint = {:?}\n\
-         [consent]\nprovider_accounts = [\"{PROVIDER_UID}\"]\nworkspaces = [\"*\"]\n",
+         [consent]\nprovider_accounts = [\"{PROVIDER_UID}\"]\nworkspaces = [\"*\"]\n{extra}",
         tls.files.cert,
         tls.files.key,
         tls.files.ca,

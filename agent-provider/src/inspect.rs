@@ -9,7 +9,13 @@
 //! Every configuration item is read (all pages), not only the metastore key, so that the
 //! check also carries a fingerprint of the release and the whole configuration: the
 //! coordinator compares it with the one recorded at the last initialization to tell when the
-//! consumer's resource group must be initialized again.
+//! consumer's resource group must be initialized again. The same items say whether LDAP is on
+//! (`hive.server2.authentication` = `LDAP`).
+//!
+//! The network placement comes from whichever source reports each part: the VPC from
+//! `GetCluster` `NodeAttributes.VpcId` (else `DescribeClusterV2` `VpcId`), the zone from
+//! `NodeAttributes.ZoneId`, the vSwitch from `DescribeClusterV2` `VSwitchId` only (the 2021
+//! API does not report it, so it is empty for clusters other than Hadoop).
 
 use crossbind_aliyun::client::Client;
 use crossbind_aliyun::emr::{ApplicationConfig, Cluster, LegacyClusterInfo};
@@ -24,6 +30,20 @@ use crate::error::{Error, Result, cloud};
 
 /// The Hive setting that names the metastore.
 pub(crate) const METASTORE_TYPE_KEY: &str = "hive.metastore.type";
+
+/// The HiveServer2 setting that names its authentication (`LDAP` when LDAP is on).
+pub(crate) const HIVE_AUTHENTICATION_KEY: &str = "hive.server2.authentication";
+
+/// The [`HIVE_AUTHENTICATION_KEY`] value meaning LDAP.
+pub(crate) const LDAP_AUTHENTICATION: &str = "LDAP";
+
+/// Where a cluster sits on the network; an empty string when no source reports the part.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Network {
+    pub(crate) vpc_id: String,
+    pub(crate) vswitch_id: String,
+    pub(crate) zone_id: String,
+}
 
 /// Reads cluster `id` of the client's region and judges it. A cluster that does not exist is
 /// [`Error::ClusterNotFound`], naming `account`.
@@ -61,9 +81,12 @@ pub(crate) async fn check_cluster(
             .map_err(cloud("ListApplicationConfigs"))
     };
     let (legacy, configs) = futures::future::try_join(legacy, configs).await?;
-    let facts = gather_facts(&cluster, legacy.as_ref(), &configs);
-    let mut check = to_check(&cluster, client.region().as_str(), &facts);
-    check.config_fingerprint = config_fingerprint(&cluster.release_version, &configs);
+    let check = describe(
+        &cluster,
+        legacy.as_ref(),
+        &configs,
+        client.region().as_str(),
+    );
     tracing::debug!(
         cluster.id = %check.cluster_id,
         eligible = check.eligible,
@@ -71,6 +94,67 @@ pub(crate) async fn check_cluster(
         "cluster checked"
     );
     Ok(check)
+}
+
+/// The whole check of `cluster` from what the three calls reported: the rules' verdict, the
+/// network, LDAP and the configuration fingerprint. `region` is the agent's, used when the
+/// cluster does not name its own.
+pub(crate) fn describe(
+    cluster: &Cluster,
+    legacy: Option<&LegacyClusterInfo>,
+    configs: &[ApplicationConfig],
+    region: &str,
+) -> ClusterCheck {
+    let facts = gather_facts(cluster, legacy, configs);
+    let Network {
+        vpc_id,
+        vswitch_id,
+        zone_id,
+    } = network(cluster, legacy);
+    ClusterCheck {
+        vpc_id,
+        vswitch_id,
+        zone_id,
+        ldap: ldap_enabled(configs),
+        config_fingerprint: config_fingerprint(&cluster.release_version, configs),
+        ..to_check(cluster, region, &facts)
+    }
+}
+
+/// The network placement, each part from the first source that reports it (see the module
+/// docs).
+pub(crate) fn network(cluster: &Cluster, legacy: Option<&LegacyClusterInfo>) -> Network {
+    let reported = |v: &str| {
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    };
+    let nodes = cluster.node_attributes.as_ref();
+    let vpc_id = nodes
+        .and_then(|n| reported(&n.vpc_id))
+        .or_else(|| legacy.and_then(|l| reported(&l.vpc_id)))
+        .unwrap_or_default();
+    let zone_id = nodes.and_then(|n| reported(&n.zone_id)).unwrap_or_default();
+    let vswitch_id = legacy
+        .and_then(|l| reported(&l.vswitch_id))
+        .unwrap_or_default();
+    Network {
+        vpc_id,
+        vswitch_id,
+        zone_id,
+    }
+}
+
+/// Whether any configuration item sets [`HIVE_AUTHENTICATION_KEY`] to `LDAP` (key and value
+/// compared ignoring ASCII case, the value trimmed), whichever file carries it.
+pub(crate) fn ldap_enabled(configs: &[ApplicationConfig]) -> bool {
+    configs.iter().any(|c| {
+        c.config_item_key
+            .trim()
+            .eq_ignore_ascii_case(HIVE_AUTHENTICATION_KEY)
+            && c.config_item_value
+                .trim()
+                .eq_ignore_ascii_case(LDAP_AUTHENTICATION)
+    })
 }
 
 /// Combines what the three calls reported into the facts the rules judge.
@@ -144,7 +228,8 @@ pub(crate) fn config_fingerprint(release: &str, configs: &[ApplicationConfig]) -
     hex::encode(hash.finalize())
 }
 
-/// The check message for `cluster` with its facts judged by the rules.
+/// The check message for `cluster` with its facts judged by the rules; the network, LDAP and
+/// fingerprint fields are left empty (see [`describe`]).
 pub(crate) fn to_check(cluster: &Cluster, region: &str, facts: &ClusterFacts) -> ClusterCheck {
     let violations = eligibility::evaluate(facts);
     let region = if cluster.region_id.is_empty() {
@@ -165,100 +250,12 @@ pub(crate) fn to_check(cluster: &Cluster, region: &str, facts: &ClusterFacts) ->
         reasons: violations.iter().map(|v| v.reason as i32).collect(),
         messages: violations.into_iter().map(|v| v.message).collect(),
         config_fingerprint: String::new(),
+        vpc_id: String::new(),
+        vswitch_id: String::new(),
+        zone_id: String::new(),
+        ldap: false,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cluster(security_mode: Option<&str>) -> Cluster {
-        serde_json::from_value(serde_json::json!({
-            "ClusterId": "C-1",
-            "ClusterName": "etl",
-            "ClusterType": "HADOOP",
-            "ClusterState": "RUNNING",
-            "ReleaseVersion": "EMR-3.38.3",
-            "SecurityMode": security_mode.unwrap_or(""),
-            "RegionId": "cn-hangzhou",
-        }))
-        .expect("a cluster")
-    }
-
-    fn legacy(meta: &str, eas: bool) -> LegacyClusterInfo {
-        serde_json::from_value(serde_json::json!({
-            "Id": "C-1", "MetaStoreType": meta, "EasEnable": eas,
-        }))
-        .expect("legacy info")
-    }
-
-    fn hive(value: &str) -> ApplicationConfig {
-        item("hive.metastore.type", value)
-    }
-
-    fn item(key: &str, value: &str) -> ApplicationConfig {
-        serde_json::from_value(serde_json::json!({
-            "ApplicationName": "HIVE",
-            "ConfigFileName": "hivemetastore-site.xml",
-            "ConfigItemKey": key,
-            "ConfigItemValue": value,
-        }))
-        .expect("a config")
-    }
-
-    #[test]
-    fn the_fingerprint_ignores_order_and_sees_every_change() {
-        let a = [hive("LOCAL"), item("hive.exec.parallel", "true")];
-        let b = [item("hive.exec.parallel", "true"), hive("LOCAL")];
-        let base = config_fingerprint("EMR-3.38.3", &a);
-        assert_eq!(base.len(), 64);
-        assert!(base.bytes().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(base, config_fingerprint("EMR-3.38.3", &b));
-        assert_ne!(base, config_fingerprint("EMR-3.38.2", &a));
-        let changed = [hive("LOCAL"), item("hive.exec.parallel", "false")];
-        assert_ne!(base, config_fingerprint("EMR-3.38.3", &changed));
-        assert_ne!(base, config_fingerprint("EMR-3.38.3", &a[..1]));
-        // Moving text between fields is a change too.
-        assert_ne!(
-            config_fingerprint("ab", &[item("c", "")]),
-            config_fingerprint("a", &[item("bc", "")])
-        );
-    }
-
-    #[test]
-    fn dlf_from_either_source() {
-        let c = cluster(None);
-        assert!(gather_facts(&c, Some(&legacy("DLF", false)), &[hive("LOCAL")]).dlf);
-        assert!(gather_facts(&c, Some(&legacy("LOCAL", false)), &[hive("dlf")]).dlf);
-        let plain = gather_facts(&c, Some(&legacy("RDS", false)), &[hive("RDS")]);
-        assert!(!plain.dlf);
-        assert_eq!(plain.metastore_type, "RDS");
-        assert_eq!(
-            gather_facts(&c, None, &[hive("LOCAL")]).metastore_type,
-            "LOCAL"
-        );
-    }
-
-    #[test]
-    fn kerberos_from_security_mode_or_eas() {
-        assert!(gather_facts(&cluster(Some("KERBEROS")), None, &[]).kerberos);
-        assert!(gather_facts(&cluster(Some("NORMAL")), Some(&legacy("LOCAL", true)), &[]).kerberos);
-        assert!(
-            !gather_facts(&cluster(Some("NORMAL")), Some(&legacy("LOCAL", false)), &[]).kerberos
-        );
-    }
-
-    #[test]
-    fn the_check_carries_reasons_and_sentences() {
-        let c = cluster(Some("KERBEROS"));
-        let check = to_check(&c, "cn-shanghai", &gather_facts(&c, None, &[]));
-        assert!(!check.eligible);
-        assert_eq!(
-            check.reasons,
-            [crossbind_proto::IneligibilityReason::KerberosEnabled as i32]
-        );
-        assert_eq!(check.messages.len(), 1);
-        assert_eq!(check.region, "cn-hangzhou");
-        assert!(check.kerberos);
-    }
-}
+mod tests;

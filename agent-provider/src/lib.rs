@@ -1,6 +1,6 @@
 //! The crossbind provider agent: a gRPC server in account B (which owns the EMR cluster) that
-//! reports its identity, checks clusters against the cross-account rules, and grants or
-//! revokes the consumer's DataWorks principal on a RAM role. It holds only account B's
+//! reports its identity, checks clusters against the cross-account rules, grants or revokes
+//! the consumer's DataWorks principal on a RAM role, and diagnoses that trust. It holds only account B's
 //! credentials, serves only the coordinator, and acts only within its owner's consent.
 //!
 //! # Configuration
@@ -27,12 +27,19 @@
 //!   facts from EMR `GetCluster`, `ListApplicationConfigs` and `DescribeClusterV2`. Each
 //!   check carries `config_fingerprint`, the hex SHA-256 of the release and every
 //!   configuration item, which changes when a re-initialization of the consumer's resource
-//!   group is due.
+//!   group is due; the cluster's VPC, vSwitch and zone; and `ldap`, true when
+//!   `hive.server2.authentication` is `LDAP`.
 //! - `GrantTrust`: creates the role with the final trust policy, or merges the principal into
 //!   an existing one (other statements kept), and attaches
 //!   `AliyunDataWorksAccessingEMRReadOnlyPolicy`; only what differs is changed.
 //! - `RevokeTrust`: removes the principal; deletes the role (after detaching the policy) when
 //!   crossbind created it and no principal remains.
+//! - `DiagnoseTrust`: reads, concurrently and without changing anything, the role
+//!   (`GetRole`), its attachments (`ListPoliciesForRole`) and the cluster (the `CheckCluster`
+//!   check), and says whether the role exists, whether its trust policy lets the consumer's
+//!   DataWorks principal assume it (the judgment `GrantTrust` plans with; an unparsable
+//!   policy counts as not trusting), whether the DataWorks policy is attached, and whether the
+//!   cluster exists. Its consent checks are those of `GrantTrust`.
 //!
 //! An empty `role_name` in a request means `EMRRole`. In a dry run, `role_created` and
 //! `role_deleted` say what the real call would do.
@@ -46,6 +53,8 @@
 //!   when no principal remains; its trust policy is then left without the consumer.
 //! - The grant does not check the cluster's eligibility; the coordinator runs `CheckCluster`
 //!   first.
+//! - The vSwitch is reported by the legacy `DescribeClusterV2` only, so it is empty for
+//!   clusters other than Hadoop; the zone comes from `GetCluster` only.
 
 use std::future::Future;
 
@@ -56,6 +65,7 @@ use tokio::net::TcpListener;
 use tonic::service::Routes;
 
 pub mod config;
+mod diagnose;
 pub mod eligibility;
 pub mod error;
 mod inspect;

@@ -1,5 +1,6 @@
 //! The `ProviderAgent` gRPC service: validates each request, applies the owner's consent, and
-//! hands the work to `inspect` (cluster checks) and `trust` (role changes). Who may call is
+//! hands the work to `inspect` (cluster checks), `trust` (role changes) and `diagnose`
+//! (read-only trust diagnosis). Who may call is
 //! decided before a request gets here (the coordinator-only interceptor).
 
 use std::sync::Arc;
@@ -10,9 +11,9 @@ use crossbind_aliyun::emr::ListClusters;
 use crossbind_aliyun::ids::{AccountUid, ClusterId, InvalidId, RoleName};
 use crossbind_proto::provider_agent_server::ProviderAgent;
 use crossbind_proto::{
-    CheckClusterRequest, ClusterCheck, GetIdentityRequest, GrantTrustRequest, GrantTrustResponse,
-    Identity, ListEligibleClustersRequest, ListEligibleClustersResponse, RevokeTrustRequest,
-    RevokeTrustResponse,
+    CheckClusterRequest, ClusterCheck, DiagnoseTrustRequest, GetIdentityRequest, GrantTrustRequest,
+    GrantTrustResponse, Identity, ListEligibleClustersRequest, ListEligibleClustersResponse,
+    RevokeTrustRequest, RevokeTrustResponse, TrustDiagnosis,
 };
 use futures::{StreamExt, TryStreamExt};
 use tonic::{Request, Response, Status};
@@ -20,8 +21,8 @@ use tracing::instrument;
 
 use crate::config::{Consent, DEFAULT_ROLE_NAME};
 use crate::error::{Error, Result, cloud};
-use crate::inspect;
 use crate::trust::{self, TrustTarget};
+use crate::{diagnose, inspect};
 
 /// How many clusters `ListEligibleClusters` checks at the same time.
 const CHECK_CONCURRENCY: usize = 4;
@@ -181,6 +182,27 @@ impl ProviderService {
         .await
     }
 
+    #[instrument(
+        name = "provider",
+        skip_all,
+        fields(
+            rpc = "DiagnoseTrust",
+            consumer.uid = %req.consumer_account_uid,
+            role.name = %req.role_name,
+            cluster.id = %req.cluster_id,
+        )
+    )]
+    async fn diagnose(&self, req: DiagnoseTrustRequest) -> Result<TrustDiagnosis> {
+        let consumer: AccountUid = required("consumer_account_uid", &req.consumer_account_uid)?;
+        let role = role_or_default(&req.role_name)?;
+        let cluster: ClusterId = required("cluster_id", &req.cluster_id)?;
+        self.require_consumer(&consumer)?;
+        self.require_role(&role)?;
+        self.require_cluster(&cluster)?;
+        let target = self.target(consumer, role);
+        diagnose::diagnose(&self.inner.client, &target, &cluster).await
+    }
+
     fn target(&self, consumer: AccountUid, role: RoleName) -> TrustTarget {
         TrustTarget {
             consumer,
@@ -258,6 +280,13 @@ impl ProviderAgent for ProviderService {
         request: Request<RevokeTrustRequest>,
     ) -> Result<Response<RevokeTrustResponse>, Status> {
         answer(self.revoke(request.into_inner()).await)
+    }
+
+    async fn diagnose_trust(
+        &self,
+        request: Request<DiagnoseTrustRequest>,
+    ) -> Result<Response<TrustDiagnosis>, Status> {
+        answer(self.diagnose(request.into_inner()).await)
     }
 }
 

@@ -186,11 +186,11 @@ async fn plan_grant(client: &Client, target: &TrustTarget, principal: &str) -> R
     };
     let policy = parse_policy(&role)?;
     let mut steps = Vec::new();
-    let policy_after = if policy.allows_service(principal) {
+    let policy_after = if trusts(&policy, principal) {
         policy
     } else {
         let (merged, changed) = policy.with_service_principal(principal);
-        if !changed || !merged.allows_service(principal) {
+        if !changed || !trusts(&merged, principal) {
             return Err(Error::PrincipalDenied {
                 role: target.role.to_string(),
                 principal: principal.to_owned(),
@@ -343,7 +343,14 @@ fn parse_policy(role: &Role) -> Result<TrustPolicy> {
     })
 }
 
-fn is_dataworks_policy(p: &ram::AttachedPolicy) -> bool {
+/// Whether `policy` lets the service principal `principal` assume the role: the one judgment
+/// behind the grant's plan (and so its dry run) and the diagnosis.
+pub(crate) fn trusts(policy: &TrustPolicy, principal: &str) -> bool {
+    policy.allows_service(principal)
+}
+
+/// Whether `p` is the system policy `AliyunDataWorksAccessingEMRReadOnlyPolicy`.
+pub(crate) fn is_dataworks_policy(p: &ram::AttachedPolicy) -> bool {
     p.policy_name.eq_ignore_ascii_case(DATAWORKS_EMR_POLICY)
         && p.policy_type
             .eq_ignore_ascii_case(PolicyType::System.as_str())

@@ -7,13 +7,14 @@ use crossbind_agent_common::test_util::{
     CONSUMER_UID, PROVIDER_UID, TestCloud, TestPki, credentials_of, trace_init,
 };
 use crossbind_agent_common::{Error as AgentError, Scope};
+use crossbind_aliyun::client::Client;
 use crossbind_aliyun::credentials::Credentials;
 use crossbind_aliyun::ids::{AccountUid, RoleName};
-use crossbind_cloudsim::{PolicyRef, PolicyType, Role, World};
+use crossbind_cloudsim::{Faults, PolicyRef, PolicyType, Role, World};
 use crossbind_proto::provider_agent_client::ProviderAgentClient;
 use crossbind_proto::{
-    CheckClusterRequest, GetIdentityRequest, GrantTrustRequest, IneligibilityReason,
-    ListEligibleClustersRequest, RevokeTrustRequest,
+    CheckClusterRequest, DiagnoseTrustRequest, GetIdentityRequest, GrantTrustRequest,
+    IneligibilityReason, ListEligibleClustersRequest, RevokeTrustRequest, TrustDiagnosis,
 };
 use crossbind_provider::{Consent, ProviderConfig};
 use crossbind_tls::identity::SpiffeId;
@@ -34,6 +35,8 @@ struct Harness {
     pki: TestPki,
     addr: SocketAddr,
     client: ProviderAgentClient<Channel>,
+    /// The provider account's own keys, for changes made behind the agent's back.
+    keys: Credentials,
     _stop: oneshot::Sender<()>,
 }
 
@@ -82,6 +85,7 @@ async fn start_with(world: World, consent: Consent) -> Harness {
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let config = config(&cloud, &pki, consent);
+    let keys = credentials.clone();
     tokio::spawn(
         async move {
             let shutdown = async {
@@ -107,6 +111,7 @@ async fn start_with(world: World, consent: Consent) -> Harness {
         pki,
         addr,
         client: ProviderAgentClient::new(channel),
+        keys,
         _stop: stop,
     }
 }
@@ -418,7 +423,15 @@ async fn listing_shows_eligible_clusters_and_optionally_the_rest() {
         .map(|c| c.cluster_id.to_uppercase())
         .collect();
     ids.sort();
-    assert_eq!(ids, ["C-4F2A9B1C8D3E7A60", "C-6A7B8C9D0E1F2A3B"]);
+    // LDAP alone does not disqualify a cluster (C-5A6B... has it on).
+    assert_eq!(
+        ids,
+        [
+            "C-4F2A9B1C8D3E7A60",
+            "C-5A6B7C8D9E0F1A2B",
+            "C-6A7B8C9D0E1F2A3B"
+        ]
+    );
     let all = h
         .client
         .list_eligible_clusters(ListEligibleClustersRequest {
@@ -427,8 +440,15 @@ async fn listing_shows_eligible_clusters_and_optionally_the_rest() {
         .await
         .expect("list")
         .into_inner();
-    assert_eq!(all.clusters.len(), 7);
-    assert_eq!(all.clusters.iter().filter(|c| !c.eligible).count(), 5);
+    assert_eq!(all.clusters.len(), 9);
+    assert_eq!(all.clusters.iter().filter(|c| !c.eligible).count(), 6);
+    let ldap: Vec<&str> = all
+        .clusters
+        .iter()
+        .filter(|c| c.ldap)
+        .map(|c| c.cluster_id.as_str())
+        .collect();
+    assert_eq!(ldap.len(), 2, "both LDAP clusters say so: {ldap:?}");
 }
 
 #[tokio::test]
@@ -697,4 +717,298 @@ async fn a_marker_secret_never_reaches_errors_or_logs() {
             "the secret leaked into the {what}: {text}"
         );
     }
+}
+
+const NOT_RUNNING: &str = "C-3E4F5A6B7C8D9E0F";
+
+fn diagnose_req(role: &str, cluster: &str) -> DiagnoseTrustRequest {
+    DiagnoseTrustRequest {
+        consumer_account_uid: CONSUMER_UID.to_owned(),
+        role_name: role.to_owned(),
+        cluster_id: cluster.to_owned(),
+    }
+}
+
+async fn diagnose(h: &mut Harness, role: &str, cluster: &str) -> TrustDiagnosis {
+    h.client
+        .diagnose_trust(diagnose_req(role, cluster))
+        .await
+        .expect("diagnosis")
+        .into_inner()
+}
+
+/// A RAM client with the provider account's own keys.
+fn ram(h: &Harness) -> Client {
+    Client::new(h.keys.clone(), h.cloud.cloud_config().client_config()).expect("client")
+}
+
+fn emr_role() -> RoleName {
+    RoleName::new("EMRRole").expect("role")
+}
+
+async fn granted() -> Harness {
+    let mut h = start(World::default_world()).await;
+    h.client
+        .grant_trust(grant_req("EMRRole", false))
+        .await
+        .expect("grant");
+    h
+}
+
+#[tokio::test]
+async fn diagnose_after_a_grant_finds_everything_in_place_and_changes_nothing() {
+    let world = World::default_world();
+    let placed = world
+        .accounts
+        .iter()
+        .flat_map(|a| &a.clusters)
+        .find(|c| c.id.as_str() == ELIGIBLE)
+        .expect("the eligible cluster")
+        .clone();
+    let mut h = granted().await;
+    let role = role_state(&h, "EMRRole").expect("role");
+    let checked = h
+        .client
+        .check_cluster(check_req(ELIGIBLE))
+        .await
+        .expect("check")
+        .into_inner();
+    let mutations = h.cloud.mutations().len();
+
+    // An empty role name means EMRRole, as in the other RPCs.
+    let d = diagnose(&mut h, "", ELIGIBLE).await;
+    assert_eq!(
+        h.cloud.mutations().len(),
+        mutations,
+        "a diagnosis writes nothing"
+    );
+    assert!(
+        d.role_exists && d.principal_trusted && d.policy_attached,
+        "{d:?}"
+    );
+    assert!(d.cluster_found, "{d:?}");
+    assert_eq!(d.role_name, "EMRRole");
+    assert_eq!(d.role_arn, format!("acs:ram::{PROVIDER_UID}:role/emrrole"));
+    assert_eq!(d.principal, PRINCIPAL);
+    assert_eq!(
+        d.trust_policy,
+        role["AssumeRolePolicyDocument"].as_str().expect("policy"),
+        "the policy as RAM holds it"
+    );
+    let cluster = d.cluster.expect("the cluster's check");
+    assert!(cluster.eligible, "{cluster:?}");
+    assert_eq!(cluster.vpc_id, placed.vpc_id);
+    assert_eq!(cluster.vswitch_id, placed.vswitch_id);
+    assert_eq!(cluster.zone_id, placed.zone_id);
+    assert!(!cluster.vpc_id.is_empty() && !cluster.vswitch_id.is_empty());
+    assert!(!cluster.zone_id.is_empty());
+    assert!(!cluster.ldap);
+    assert_eq!(cluster, checked, "the same check as CheckCluster");
+}
+
+#[tokio::test]
+async fn a_principal_removed_through_ram_is_no_longer_trusted() {
+    let mut h = granted().await;
+    ram(&h)
+        .update_role(&crossbind_aliyun::ram::UpdateRole {
+            role_name: emr_role(),
+            new_assume_role_policy_document: Some(OTHER_STATEMENT.to_owned()),
+            new_description: None,
+            new_max_session_duration: None,
+        })
+        .await
+        .expect("UpdateRole");
+    let d = diagnose(&mut h, "EMRRole", ELIGIBLE).await;
+    assert!(
+        d.role_exists && d.policy_attached && d.cluster_found,
+        "{d:?}"
+    );
+    assert!(!d.principal_trusted, "{d:?}");
+    assert!(d.trust_policy.contains("acs:ram::1688000000000099:root"));
+    assert!(!d.trust_policy.contains(PRINCIPAL), "{}", d.trust_policy);
+}
+
+#[tokio::test]
+async fn a_detached_policy_is_reported() {
+    let mut h = granted().await;
+    ram(&h)
+        .detach_policy_from_role(
+            crossbind_aliyun::ram::PolicyType::System,
+            POLICY,
+            &emr_role(),
+        )
+        .await
+        .expect("DetachPolicyFromRole");
+    let d = diagnose(&mut h, "EMRRole", ELIGIBLE).await;
+    assert!(d.role_exists && d.principal_trusted, "{d:?}");
+    assert!(!d.policy_attached, "{d:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_role_is_reported_and_the_cluster_still_checked() {
+    let mut h = granted().await;
+    let ram = ram(&h);
+    ram.detach_policy_from_role(
+        crossbind_aliyun::ram::PolicyType::System,
+        POLICY,
+        &emr_role(),
+    )
+    .await
+    .expect("DetachPolicyFromRole");
+    ram.delete_role(&emr_role()).await.expect("DeleteRole");
+    let d = diagnose(&mut h, "EMRRole", ELIGIBLE).await;
+    assert!(!d.role_exists, "{d:?}");
+    assert!(!d.principal_trusted && !d.policy_attached, "{d:?}");
+    assert!(d.role_arn.is_empty() && d.trust_policy.is_empty(), "{d:?}");
+    assert_eq!(d.role_name, "EMRRole");
+    assert_eq!(d.principal, PRINCIPAL);
+    assert!(d.cluster_found && d.cluster.is_some_and(|c| c.eligible));
+}
+
+#[tokio::test]
+async fn an_unknown_cluster_is_a_finding_not_an_error() {
+    let mut h = granted().await;
+    let d = diagnose(&mut h, "EMRRole", "C-FFFFFFFFFFFFFFFF").await;
+    assert!(!d.cluster_found, "{d:?}");
+    assert!(d.cluster.is_none());
+    assert!(
+        d.role_exists && d.principal_trusted && d.policy_attached,
+        "{d:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_that_is_not_running_is_found_but_ineligible() {
+    let mut h = granted().await;
+    let d = diagnose(&mut h, "EMRRole", NOT_RUNNING).await;
+    assert!(d.cluster_found, "{d:?}");
+    let cluster = d.cluster.expect("the cluster's check");
+    assert!(!cluster.eligible);
+    assert_eq!(
+        cluster.reasons,
+        [IneligibilityReason::ClusterNotRunning as i32],
+        "{:?}",
+        cluster.messages
+    );
+    assert_eq!(cluster.state, "TERMINATED");
+}
+
+#[tokio::test]
+async fn ldap_on_the_cluster_shows_in_the_check_and_the_diagnosis() {
+    let mut h = granted().await;
+    let before = h
+        .client
+        .check_cluster(check_req(ELIGIBLE))
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(!before.ldap);
+    h.cloud
+        .sim
+        .set_cluster_config(
+            ELIGIBLE,
+            "hive-site.xml",
+            "hive.server2.authentication",
+            "LDAP",
+        )
+        .expect("the cluster exists");
+    let after = h
+        .client
+        .check_cluster(check_req(ELIGIBLE))
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(after.ldap, "{after:?}");
+    assert!(after.eligible, "LDAP alone keeps the cluster eligible");
+    assert_ne!(after.config_fingerprint, before.config_fingerprint);
+    let d = diagnose(&mut h, "EMRRole", ELIGIBLE).await;
+    assert!(d.cluster.is_some_and(|c| c.ldap));
+}
+
+#[tokio::test]
+async fn an_unparsable_trust_policy_is_untrusted_and_returned_as_stored() {
+    const BROKEN: &str = r#"{"Version":"1"}"#;
+    let mut h = start(world_with_role(BROKEN, Vec::new(), "SharedRole")).await;
+    let d = diagnose(&mut h, "SharedRole", ELIGIBLE).await;
+    assert!(d.role_exists, "{d:?}");
+    assert!(!d.principal_trusted);
+    assert_eq!(d.trust_policy, BROKEN);
+}
+
+#[tokio::test]
+async fn diagnose_refuses_what_consent_does_not_cover_and_names_bad_fields() {
+    let only = Scope::Only(vec![
+        crossbind_aliyun::ids::ClusterId::new(ELIGIBLE).expect("id"),
+    ]);
+    let mut h = start_with(World::default_world(), consent(only)).await;
+    let cases = [
+        (
+            DiagnoseTrustRequest {
+                consumer_account_uid: "1688000000000777".to_owned(),
+                ..diagnose_req("EMRRole", ELIGIBLE)
+            },
+            "consent.consumer_accounts",
+        ),
+        (diagnose_req("OtherRole", ELIGIBLE), "consent.role_names"),
+        (
+            diagnose_req("EMRRole", "C-6A7B8C9D0E1F2A3B"),
+            "consent.clusters",
+        ),
+    ];
+    for (req, key) in cases {
+        let status = h.client.diagnose_trust(req).await.expect_err(key);
+        assert_eq!(
+            status.code(),
+            Code::PermissionDenied,
+            "{}",
+            status.message()
+        );
+        assert!(status.message().contains(key), "{}", status.message());
+    }
+    let cases = [
+        (
+            DiagnoseTrustRequest {
+                consumer_account_uid: "12a".to_owned(),
+                ..diagnose_req("EMRRole", ELIGIBLE)
+            },
+            "consumer_account_uid",
+        ),
+        (
+            DiagnoseTrustRequest {
+                consumer_account_uid: String::new(),
+                ..diagnose_req("EMRRole", ELIGIBLE)
+            },
+            "consumer_account_uid",
+        ),
+        (diagnose_req("bad_name", ELIGIBLE), "role_name"),
+        (diagnose_req("EMRRole", ""), "cluster_id"),
+    ];
+    for (req, field) in cases {
+        let status = h.client.diagnose_trust(req).await.expect_err(field);
+        assert_eq!(status.code(), Code::InvalidArgument, "{}", status.message());
+        assert!(status.message().contains(field), "{}", status.message());
+    }
+    assert!(h.cloud.mutations().is_empty());
+}
+
+#[tokio::test]
+async fn a_throttled_read_fails_the_diagnosis_as_unavailable() {
+    let mut world = World::default_world();
+    world.settings.faults = Faults {
+        throttle_rate: 1.0,
+        actions: Some(vec!["GetRole".to_owned()]),
+        ..Faults::default()
+    };
+    let mut h = start(world).await;
+    let status = h
+        .client
+        .diagnose_trust(diagnose_req("EMRRole", ELIGIBLE))
+        .await
+        .expect_err("throttled");
+    assert_eq!(status.code(), Code::Unavailable, "{}", status.message());
+    assert!(
+        status.message().starts_with("GetRole:") && status.message().contains("Throttling"),
+        "{}",
+        status.message()
+    );
 }

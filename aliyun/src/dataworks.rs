@@ -1,7 +1,15 @@
 //! DataWorks 2024-05-18 typed calls: reading a workspace; creating, reading, listing and
-//! deleting compute resources; listing resource groups and binding them to a workspace; reading
-//! and changing the account mappings of an EMR compute resource (facts §5). Creating resource
-//! groups, connectivity tests and the 2020-05-18 API are not wrapped.
+//! deleting compute resources; listing resource groups and binding them to or unbinding them
+//! from a workspace; reading and changing the account mappings of an EMR compute resource
+//! (facts §5); listing data sources and testing their connectivity (`data_sources`). Creating
+//! resource groups or data sources and the 2020-05-18 API are not wrapped.
+
+mod data_sources;
+
+pub use data_sources::{
+    ConnectState, Connectivity, ConnectivityStep, DataSource, DataSourceGroup, DataSourcePage,
+    ListDataSources,
+};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -40,6 +48,10 @@ pub mod codes {
     pub const CLUSTER_NOT_SUPPORTED: &str = "InvalidParameter.ClusterNotSupported";
     /// No resource group with that ID (404).
     pub const RESOURCE_GROUP_NOT_FOUND: &str = "ResourceGroup.NotFound";
+    /// The resource group is not bound to that workspace, so it cannot be unbound (404).
+    pub const RESOURCE_GROUP_NOT_ASSOCIATED: &str = "ResourceGroup.NotAssociated";
+    /// No data source with that ID in the workspace (404).
+    pub const DATA_SOURCE_NOT_FOUND: &str = "DataSource.NotFound";
     /// Account mappings are refused for this cluster, e.g. with both LDAP and Kerberos on (400).
     pub const AUTH_USER_MAPPING_NOT_ALLOWED: &str = "InvalidParameter.AuthUserMappingNotAllowed";
 }
@@ -576,6 +588,29 @@ impl Client {
             });
         }
         tracing::info!("resource group bound to workspace");
+        Ok(())
+    }
+
+    /// Unbinds a resource group from a workspace. Unbinding a group that is not bound fails
+    /// with [`codes::RESOURCE_GROUP_NOT_ASSOCIATED`] (emulator-chosen; the cloud's is unpublished).
+    #[instrument(name = "dataworks", skip_all, fields(workspace.id = %project_id, resource_group.id = resource_group_id))]
+    pub async fn dissociate_project_from_resource_group(
+        &self,
+        project_id: &WorkspaceId,
+        resource_group_id: &str,
+    ) -> Result<()> {
+        const ACTION: &str = "DissociateProjectFromResourceGroup";
+        let req = RpcRequest::new(Product::DataWorks, ACTION, VERSION)
+            .form_param("ProjectId", project_id.as_str())
+            .form_param("ResourceGroupId", resource_group_id);
+        let body: SuccessBody = self.call_as(req).await?;
+        if body.success == Some(false) {
+            return Err(Error::NotApplied {
+                action: ACTION,
+                request_id: body.request_id,
+            });
+        }
+        tracing::info!("resource group unbound from workspace");
         Ok(())
     }
 

@@ -22,8 +22,11 @@
 //! - Some wire facts are UNCONFIRMED in the real cloud and chosen with the emulator: EMR's
 //!   "cluster not found" code ([`emr::codes`]) and every DataWorks error code
 //!   ([`dataworks::codes`]).
-//! - Business errors reported inside a 2xx body (`Success: false`) are detected only for
-//!   `DeleteComputeResource`.
+//! - Business errors reported inside a 2xx body (`Success: false`, or a mapping change with
+//!   `Status: fail`) are detected only for `DeleteComputeResource`, the resource-group
+//!   bind/unbind calls and `UpdateComputeResourceAuthUserMappings`.
+//! - `TestDataSourceConnectivity` is paced as a DataWorks write (its name has no read prefix),
+//!   which is the stricter budget; its real quota class is unpublished.
 //! - Client-side rate limits ([`rate_limit`]) pace one process only, share one budget across
 //!   regions, and ignore DataWorks' daily caps.
 

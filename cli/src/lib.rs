@@ -7,9 +7,10 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use crossbind_proto::{
-    CancelAssociationRequest, CheckDriftRequest, CreateAssociationRequest,
+    AccountMapping, AssociationState, CancelAssociationRequest, CheckDriftRequest,
+    ConfirmInitializationRequest, CreateAssociationRequest, DiagnoseRequest,
     DissociateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
-    RetryAssociationRequest, WatchAssociationRequest,
+    RetryAssociationRequest, Severity, WatchAssociationRequest,
 };
 use crossbind_tls::{identity::SpiffeId, pki};
 use tokio_stream::StreamExt;
@@ -105,7 +106,53 @@ pub struct AssociateArgs {
     /// Compute resource name (default: `crossbind_<cluster id>`).
     #[arg(long, default_value = "", hide_default_value = true)]
     pub compute_resource_name: String,
+    /// The DataWorks resource group that runs the cluster's tasks: bound to the workspace and
+    /// initialized for the cluster (an operator step, off-peak). Without it, neither happens.
+    #[arg(long, value_name = "ID", default_value = "", hide_default_value = true)]
+    pub resource_group: String,
+    /// Maps a member account to a cluster account (repeatable), e.g. `--map 2000000000000001=etl`.
+    #[arg(long = "map", value_name = "UID=ACCOUNT", value_parser = parse_mapping)]
+    pub mappings: Vec<AccountMapping>,
+    /// Initialize the resource group at once instead of in the consumer's next off-peak
+    /// window. Tasks running on the group may fail.
+    #[arg(long)]
+    pub now: bool,
     /// Return at once instead of following the association to its end.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// `UID=ACCOUNT` for `--map`.
+fn parse_mapping(text: &str) -> std::result::Result<AccountMapping, String> {
+    match text.split_once('=') {
+        Some((uid, account)) if !uid.trim().is_empty() && !account.trim().is_empty() => {
+            Ok(AccountMapping {
+                member_uid: uid.trim().to_string(),
+                cluster_account: account.trim().to_string(),
+            })
+        }
+        _ => Err(format!(
+            "{text:?} must be MEMBER_UID=CLUSTER_ACCOUNT, e.g. 2000000000000001=etl"
+        )),
+    }
+}
+
+/// `crossbind confirm`.
+#[derive(Debug, clap::Args)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Association id.
+    pub id: String,
+    /// While the association waits for the off-peak window: ask for the initialization now.
+    /// Tasks running on the resource group may fail.
+    #[arg(long, conflicts_with = "failed")]
+    pub now: bool,
+    /// The initialization failed in the console, for this reason: the association fails at
+    /// its initialize step and a diagnosis runs.
+    #[arg(long, value_name = "REASON")]
+    pub failed: Option<String>,
+    /// Return at once instead of following the association.
     #[arg(long)]
     pub no_wait: bool,
 }
@@ -169,6 +216,9 @@ impl AssociateArgs {
             workspace_id: self.workspace.clone(),
             compute_resource_name: self.compute_resource_name.clone(),
             idempotency_key: self.idempotency_key.clone(),
+            resource_group_id: self.resource_group.clone(),
+            account_mappings: self.mappings.clone(),
+            initialize_now: self.now,
         }
     }
 }
@@ -246,7 +296,7 @@ pub async fn status(args: IdArgs) -> Result<ExitCode> {
 pub async fn watch(args: IdArgs) -> Result<ExitCode> {
     let c = &args.connection;
     let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
-    follow(&mut client, args.id, c.output).await
+    follow_all(&mut client, args.id, c.output).await
 }
 
 /// Shows what an association would change, changing nothing. Exits 0 when the plan has
@@ -320,6 +370,54 @@ pub async fn drift(args: IdArgs) -> Result<ExitCode> {
     })
 }
 
+/// Answers a waiting initialization and, unless `--no-wait`, follows the association.
+pub async fn confirm(args: ConfirmArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let association = client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: args.id.clone(),
+            now: args.now,
+            failed: args.failed.clone().unwrap_or_default(),
+        })
+        .await?
+        .into_inner();
+    if args.no_wait {
+        print_association(&association, c.output);
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A confirmed window skip waits for the next answer: following stops there again.
+    let wanted = if args.failed.is_some() {
+        AssociationState::Failed
+    } else {
+        AssociationState::Succeeded
+    };
+    follow_to(&mut client, association.id, c.output, &[wanted]).await
+}
+
+/// Diagnoses one association. Exits 0 when no finding is an error, 2 when one is.
+pub async fn diagnose(args: IdArgs) -> Result<ExitCode> {
+    let c = &args.connection;
+    let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
+    let diagnosis = client
+        .diagnose(DiagnoseRequest { id: args.id })
+        .await?
+        .into_inner();
+    match c.output {
+        Format::Json => say!("{}", output::diagnosis_json(&diagnosis)),
+        Format::Human => say!("{}", output::diagnosis_text(&diagnosis)),
+    }
+    let broken = diagnosis
+        .findings
+        .iter()
+        .any(|f| f.severity() == Severity::Error);
+    Ok(if broken {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Lists every association.
 pub async fn list(connection: Connection) -> Result<ExitCode> {
     let c = &connection;
@@ -364,12 +462,36 @@ async fn follow(
     follow_to(client, id, format, &wanted).await
 }
 
-/// Follows an association to rest; the exit code is zero when it ends in one of `wanted`.
+/// Follows one association's events through its waits too, to its end.
+async fn follow_all(
+    client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
+    id: String,
+    format: Format,
+) -> Result<ExitCode> {
+    follow_events(client, id, format, &[AssociationState::Succeeded], false).await
+}
+
+/// The exit code of a command that stopped following because the association waits for an
+/// operator (an off-peak window or a confirmation).
+pub const EXIT_WAITING: u8 = 3;
+
+/// Follows an association to rest, or until it waits for an operator; the exit code is zero
+/// when it ends in one of `wanted`, [`EXIT_WAITING`] when it waits.
 async fn follow_to(
     client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
     id: String,
     format: Format,
     wanted: &[crossbind_proto::AssociationState],
+) -> Result<ExitCode> {
+    follow_events(client, id, format, wanted, true).await
+}
+
+async fn follow_events(
+    client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
+    id: String,
+    format: Format,
+    wanted: &[crossbind_proto::AssociationState],
+    stop_when_waiting: bool,
 ) -> Result<ExitCode> {
     let mut events = client
         .watch_association(WatchAssociationRequest { id: id.clone() })
@@ -380,6 +502,9 @@ async fn follow_to(
         if format == Format::Human {
             say!("{}", output::event_line(&event));
         }
+        if stop_when_waiting && event.state() == AssociationState::Waiting {
+            break;
+        }
     }
     let association = client
         .get_association(GetAssociationRequest { id })
@@ -388,6 +513,8 @@ async fn follow_to(
     print_association(&association, format);
     Ok(if wanted.contains(&association.state()) {
         ExitCode::SUCCESS
+    } else if association.state() == AssociationState::Waiting {
+        ExitCode::from(EXIT_WAITING)
     } else {
         ExitCode::FAILURE
     })

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use crossbind_cli::{
-    AssociateArgs, Connection, IdArgs, PkiInitArgs, PkiIssueArgs, Verb, quickstart::QuickstartArgs,
+    AssociateArgs, ConfirmArgs, Connection, IdArgs, PkiInitArgs, PkiIssueArgs, Verb,
+    quickstart::QuickstartArgs,
 };
 
 /// crossbind: register an EMR cluster of one Alibaba Cloud account in the DataWorks
@@ -36,6 +37,11 @@ enum Command {
     /// Checks whether the role, its trust policy, the attachment and the compute resources
     /// are still as the association set them up (exit code 2 when they are not).
     Drift(IdArgs),
+    /// Answers an association that waits to have its resource group initialized: done,
+    /// `--failed REASON`, or `--now` to stop waiting for the off-peak window.
+    Confirm(ConfirmArgs),
+    /// Runs both agents' checks and prints findings with what to fix (exit code 2 on errors).
+    Diagnose(IdArgs),
     /// Shows one association.
     Status(IdArgs),
     /// Follows one association's events.
@@ -67,7 +73,9 @@ impl Command {
             | Command::Cancel(args)
             | Command::Retry(args)
             | Command::Dissociate(args)
-            | Command::Drift(args) => args.connection.output == Json,
+            | Command::Drift(args)
+            | Command::Diagnose(args) => args.connection.output == Json,
+            Command::Confirm(args) => args.connection.output == Json,
             Command::List(connection) => connection.output == Json,
         }
     }
@@ -94,6 +102,8 @@ async fn main() -> ExitCode {
         Command::Retry(args) => crossbind_cli::act(args, Verb::Retry).await,
         Command::Dissociate(args) => crossbind_cli::act(args, Verb::Dissociate).await,
         Command::Drift(args) => crossbind_cli::drift(args).await,
+        Command::Confirm(args) => crossbind_cli::confirm(args).await,
+        Command::Diagnose(args) => crossbind_cli::diagnose(args).await,
         Command::Status(args) => crossbind_cli::status(args).await,
         Command::Watch(args) => crossbind_cli::watch(args).await,
         Command::List(args) => crossbind_cli::list(args).await,

@@ -1,8 +1,8 @@
 //! How associations and events are shown: readable lines for people, JSON for automation.
 
 use crossbind_proto::{
-    Association, AssociationEvent, AssociationState, DriftReport, EventKind, Failure, Plan,
-    StepState,
+    Association, AssociationEvent, AssociationState, Diagnosis, DriftReport, EventKind, Failure,
+    Finding, PendingAction, PendingKind, Plan, Severity, StepState,
 };
 use serde_json::{Value, json};
 
@@ -76,6 +76,36 @@ pub fn association_json(association: &Association) -> Value {
         })).collect::<Vec<_>>(),
         "failure": association.failure.as_ref().map(failure_json),
         "drift": association.drift.as_ref().map(drift_json),
+        "resource_group": association.resource_group.as_ref().map(|g| json!({
+            "id": g.resource_group_id,
+            "name": g.name,
+            "type": g.r#type,
+            "status": g.status,
+            "vpc_id": g.vpc_id,
+            "vswitch_id": g.vswitch_id,
+            "bound": g.bound,
+            "bound_by_crossbind": association.resource_group_bound,
+        })),
+        "pending": association.pending.as_ref().map(pending_json),
+        "initialization": association.initialization.as_ref().map(|i| json!({
+            "resource_group_id": i.resource_group_id,
+            "confirmed_at": i.confirmed_at,
+            "confirmed_by": i.confirmed_by,
+            "config_fingerprint": i.config_fingerprint,
+            "release_version": i.release_version,
+            "outside_window": i.outside_window,
+        })),
+        "reinitialization_due": association.reinitialization_due,
+        "account_mappings": association.mappings.iter().map(|m| {
+            let mapping = m.mapping.clone().unwrap_or_default();
+            json!({
+                "member_uid": mapping.member_uid,
+                "cluster_account": mapping.cluster_account,
+                "added_by_association": m.added,
+            })
+        }).collect::<Vec<_>>(),
+        "hadoop_auth_type": association.hadoop_auth_type,
+        "diagnosis": association.diagnosis.as_ref().map(diagnosis_json),
         "requested_by": association.requested_by,
         "created_at": association.created_at,
         "updated_at": association.updated_at,
@@ -91,9 +121,83 @@ fn failure_json(failure: &Failure) -> Value {
     })
 }
 
+fn pending_json(pending: &PendingAction) -> Value {
+    json!({
+        "kind": pending.kind().as_str_name().trim_start_matches("PENDING_KIND_"),
+        "step": pending.step,
+        "window_start": pending.window_start,
+        "window_end": pending.window_end,
+        "windows": pending.windows,
+        "instructions": pending.instructions,
+        "console_url": pending.console_url,
+        "since": pending.since,
+    })
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    severity.as_str_name().trim_start_matches("SEVERITY_")
+}
+
+fn finding_json(finding: &Finding) -> Value {
+    json!({
+        "severity": severity_name(finding.severity()),
+        "code": finding.code,
+        "account_uid": finding.account_uid,
+        "subject": finding.subject,
+        "message": finding.message,
+        "fix": finding.fix,
+    })
+}
+
+/// A diagnosis as one JSON object.
+pub fn diagnosis_json(diagnosis: &Diagnosis) -> Value {
+    json!({
+        "association_id": diagnosis.association_id,
+        "checked_at": diagnosis.checked_at,
+        "trigger": diagnosis.trigger,
+        "healthy": !diagnosis.findings.iter().any(|f| f.severity() == Severity::Error),
+        "findings": diagnosis.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "unchecked": diagnosis.unchecked,
+        "errors": diagnosis.errors,
+    })
+}
+
+/// A diagnosis as readable lines: each finding with what to fix, then what was not checked.
+pub fn diagnosis_text(diagnosis: &Diagnosis) -> String {
+    let mut out = vec![format!(
+        "diagnosis of association {} ({}, {}):",
+        diagnosis.association_id, diagnosis.trigger, diagnosis.checked_at
+    )];
+    for finding in &diagnosis.findings {
+        out.push(format!(
+            "  {:<7} {}  account {}  {}: {}",
+            severity_name(finding.severity()),
+            finding.code,
+            finding.account_uid,
+            finding.subject,
+            finding.message
+        ));
+        out.push(format!("          fix: {}", finding.fix));
+    }
+    for error in &diagnosis.errors {
+        out.push(format!("  not asked: {error}"));
+    }
+    if !diagnosis.unchecked.is_empty() {
+        out.push("  not checked:".to_string());
+        out.extend(diagnosis.unchecked.iter().map(|u| format!("    - {u}")));
+    }
+    out.join("\n")
+}
+
 /// A plan as one JSON object.
 pub fn plan_json(plan: &Plan) -> Value {
     json!({
+        "initialization": plan.initialization.as_ref().map(|i| json!({
+            "window_start": i.window_start,
+            "window_end": i.window_end,
+            "windows": i.windows,
+            "instructions": i.instructions,
+        })),
         "changes": plan.changes.iter().map(|c| json!({
             "step": c.step,
             "account_uid": c.account_uid,
@@ -133,7 +237,7 @@ pub fn plan_text(plan: &Plan) -> String {
     let mut out = vec![format!("{} change(s) would be made:", plan.changes.len())];
     for change in &plan.changes {
         out.push(format!(
-            "  {:<14} account {}  {:<22} {}",
+            "  {:<20} account {}  {:<38} {}",
             change.step, change.account_uid, change.action, change.description
         ));
     }
@@ -146,6 +250,7 @@ pub fn drift_json(report: &DriftReport) -> Value {
         "association_id": report.association_id,
         "drifted": report.drifted,
         "checked_at": report.checked_at,
+        "reinitialization_due": report.reinitialization_due,
         "drifts": report.drifts.iter().map(|d| json!({
             "account_uid": d.account_uid,
             "resource": d.resource,
@@ -156,9 +261,17 @@ pub fn drift_json(report: &DriftReport) -> Value {
 
 /// A drift report as readable lines.
 pub fn drift_text(report: &DriftReport) -> String {
+    let reinit = if report.reinitialization_due.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  re-initialization due: {}; apply the association again (off-peak)",
+            report.reinitialization_due
+        )
+    };
     if !report.drifted {
         return format!(
-            "no drift: association {} is as it was set up (checked {})",
+            "no drift: association {} is as it was set up (checked {}){reinit}",
             report.association_id, report.checked_at
         );
     }
@@ -173,7 +286,7 @@ pub fn drift_text(report: &DriftReport) -> String {
         ));
     }
     out.push("  run `crossbind associate` with the same parameters again to repair it".into());
-    out.join("\n")
+    out.join("\n") + &reinit
 }
 
 /// One event as a line: `  12:00:01  trust           ✓ role ...`.
@@ -186,6 +299,10 @@ pub fn event_line(event: &AssociationEvent) -> String {
         EventKind::Info => "·",
         EventKind::StepRetrying => "↻",
         EventKind::DriftDetected => "!",
+        EventKind::ActionRequired => "▶",
+        EventKind::Warning => "⚠",
+        EventKind::ReinitializationDue => "!",
+        EventKind::Diagnosis => "?",
         EventKind::AssociationFinished => "■",
         EventKind::Unspecified => " ",
     };
@@ -240,6 +357,82 @@ pub fn association_text(association: &Association) -> String {
                 ", already there"
             }
         ));
+    }
+    if let Some(group) = &association.resource_group {
+        out.push(format!(
+            "  resource group {} ({}, {}) in VPC {}{}",
+            group.resource_group_id,
+            group.name,
+            group.status,
+            group.vpc_id,
+            if association.resource_group_bound {
+                ", bound by crossbind"
+            } else if group.bound {
+                ", bound"
+            } else {
+                ", not bound"
+            }
+        ));
+    }
+    for applied in &association.mappings {
+        let mapping = applied.mapping.clone().unwrap_or_default();
+        out.push(format!(
+            "  mapping        member {} -> cluster account {}{}",
+            mapping.member_uid,
+            mapping.cluster_account,
+            if applied.added { " (added)" } else { "" }
+        ));
+    }
+    if let Some(init) = &association.initialization {
+        out.push(format!(
+            "  initialized    resource group {} confirmed by {} at {}{}",
+            init.resource_group_id,
+            init.confirmed_by,
+            init.confirmed_at,
+            if init.outside_window {
+                ", outside the off-peak windows"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !association.reinitialization_due.is_empty() {
+        out.push(format!(
+            "  re-initialize  due: {}; apply the association again",
+            association.reinitialization_due
+        ));
+    }
+    if let Some(pending) = &association.pending {
+        match pending.kind() {
+            PendingKind::OffPeakWindow => out.push(format!(
+                "  waiting        for the off-peak window ({}) opening at {}; \
+                 `crossbind confirm {} --now` starts now",
+                pending.windows, pending.window_start, association.id
+            )),
+            _ => {
+                out.push(
+                    "  waiting        for an operator to initialize the resource group:".into(),
+                );
+                out.extend(pending.instructions.lines().map(|l| format!("    {l}")));
+            }
+        }
+    }
+    if let Some(diagnosis) = &association.diagnosis
+        && association.failure.is_some()
+    {
+        for finding in diagnosis
+            .findings
+            .iter()
+            .filter(|f| f.severity() >= Severity::Warning)
+        {
+            out.push(format!(
+                "  finding        {} {}: {} (fix: {})",
+                severity_name(finding.severity()),
+                finding.subject,
+                finding.message,
+                finding.fix
+            ));
+        }
     }
     if let Some(failure) = &association.failure {
         out.push(format!(

@@ -4,7 +4,8 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use crossbind_proto::{
-    AssociationState, CreateAssociationRequest, GetAssociationRequest, WatchAssociationRequest,
+    AccountMapping, AssociationState, ConfirmInitializationRequest, CreateAssociationRequest,
+    EventKind, GetAssociationRequest, WatchAssociationRequest,
 };
 use tokio_stream::StreamExt;
 
@@ -32,6 +33,9 @@ pub struct QuickstartArgs {
     /// Workspace of the consumer account to register it in.
     #[arg(long, default_value = stack::DEFAULT_WORKSPACE_ID)]
     pub workspace: String,
+    /// Resource group to bind and initialize (`""`: none).
+    #[arg(long, default_value = stack::DEFAULT_RESOURCE_GROUP_ID)]
+    pub resource_group: String,
     /// Directory holding the crossbind binaries (default: next to this executable).
     #[arg(long)]
     pub bin_dir: Option<PathBuf>,
@@ -44,12 +48,12 @@ pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
         .prefix("crossbind-quickstart-")
         .tempdir()
         .map_err(|e| CliError::Setup(format!("cannot create a temporary directory: {e}")))?;
-    let bin_dir = match args.bin_dir {
+    let bin_dir = match args.bin_dir.clone() {
         Some(dir) => dir,
         None => stack::sibling_bin_dir()?,
     };
     let mut options = StackOptions::new(bin_dir, work.path().to_path_buf());
-    options.world = args.world;
+    options.world = args.world.clone();
 
     if human {
         say!(
@@ -93,7 +97,7 @@ pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
         say!();
     }
 
-    let outcome = associate(&stack, &options, &args.cluster, &args.workspace, human).await;
+    let outcome = associate(&stack, &options, &args, human).await;
     stack.stop().await;
     let association = match outcome {
         Ok(association) => association,
@@ -127,20 +131,28 @@ pub async fn run(args: QuickstartArgs) -> Result<ExitCode> {
 async fn associate(
     stack: &Stack,
     options: &StackOptions,
-    cluster: &str,
-    workspace: &str,
+    args: &QuickstartArgs,
     human: bool,
 ) -> Result<crossbind_proto::Association> {
     let mut client = stack.client().await?;
     let created = client
         .create_association(CreateAssociationRequest {
             provider_account_uid: options.provider_uid.clone(),
-            cluster_id: cluster.to_string(),
+            cluster_id: args.cluster.clone(),
             role_name: String::new(),
             consumer_account_uid: options.consumer_uid.clone(),
-            workspace_id: workspace.to_string(),
+            workspace_id: args.workspace.clone(),
             compute_resource_name: String::new(),
             idempotency_key: String::new(),
+            resource_group_id: args.resource_group.clone(),
+            // The consumer's root account always needs an explicit mapping to run as a
+            // cluster account; map it to the cluster's `hadoop` account.
+            account_mappings: vec![AccountMapping {
+                member_uid: options.consumer_uid.clone(),
+                cluster_account: "hadoop".to_string(),
+            }],
+            // Nothing runs in the emulator: no need to wait for an off-peak window.
+            initialize_now: true,
         })
         .await?
         .into_inner();
@@ -157,6 +169,22 @@ async fn associate(
         let event = event?;
         if human {
             say!("{}", output::event_line(&event));
+        }
+        if event.kind() == EventKind::ActionRequired {
+            // The emulator has no console to click in: the quickstart answers as the operator
+            // would once the console step is done (`crossbind confirm ID`).
+            if human {
+                say!(
+                    "  (the emulator has no console: the quickstart confirms on the operator's behalf)"
+                );
+            }
+            client
+                .confirm_initialization(ConfirmInitializationRequest {
+                    id: created.id.clone(),
+                    now: false,
+                    failed: String::new(),
+                })
+                .await?;
         }
     }
     let association = client

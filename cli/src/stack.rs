@@ -38,6 +38,9 @@ pub const DEFAULT_CONSUMER_UID: &str = "1688000000000001";
 pub const DEFAULT_CLUSTER_ID: &str = "C-4F2A9B1C8D3E7A60";
 /// The standard-mode workspace of the default world.
 pub const DEFAULT_WORKSPACE_ID: &str = "10001";
+/// The resource group the quickstart binds and initializes: in the default world it is not yet
+/// bound to any workspace and sits in the cluster's VPC.
+pub const DEFAULT_RESOURCE_GROUP_ID: &str = "Serverless_res_group_1688000000000001_0002";
 /// The region of the default world.
 pub const DEFAULT_REGION: &str = "cn-hangzhou";
 /// The automation client identity the stack issues (`client/<name>`).
@@ -77,6 +80,14 @@ pub struct StackOptions {
     /// How often the coordinator checks every succeeded association for drift (`None`: on
     /// demand only).
     pub drift_interval_seconds: Option<u64>,
+    /// More TOML for the consumer agent's configuration (for example its `[initialization]`
+    /// off-peak windows or `[account_mappings]`), appended as it is.
+    pub consumer_extra_toml: String,
+    /// Environment variables the consumer agent gets (for example LDAP passwords named in its
+    /// `[account_mappings]`).
+    pub consumer_env: Vec<(String, String)>,
+    /// The instant the coordinator's clock starts at (`clock_start`; `None`: the system clock).
+    pub coordinator_clock_start: Option<String>,
 }
 
 /// The provider agent's `[consent]` section.
@@ -129,6 +140,8 @@ struct Launch {
     program: PathBuf,
     args: Vec<std::ffi::OsString>,
     key: Option<KeyPair>,
+    /// Extra environment variables (not secrets of the cloud account).
+    env: Vec<(String, String)>,
 }
 
 // === impl StackOptions ===
@@ -157,6 +170,9 @@ impl StackOptions {
             signature: "v2".to_string(),
             dataworks_edition: None,
             drift_interval_seconds: None,
+            consumer_extra_toml: String::new(),
+            consumer_env: Vec::new(),
+            coordinator_clock_start: None,
         }
     }
 }
@@ -258,11 +274,12 @@ impl Stack {
             &consumer_config,
             &consumer_toml(options, &pki.paths(&consumer_id), &trust_domain, &endpoint),
         )?;
-        let consumer = Launch::new(
+        let mut consumer = Launch::new(
             options.bin_dir.join("crossbind-consumer"),
             Some(consumer_key),
         )
         .config(&consumer_config);
+        consumer.env = options.consumer_env.clone();
         stack.consumer = stack.launch("consumer", consumer, None).await?;
         for uid in &options.extra_consumer_uids {
             let key = access_key(&world, uid)?;
@@ -272,8 +289,9 @@ impl Stack {
                 &config,
                 &consumer_toml(options, &pki.paths(&id), &trust_domain, &endpoint),
             )?;
-            let agent =
+            let mut agent =
                 Launch::new(options.bin_dir.join("crossbind-consumer"), Some(key)).config(&config);
+            agent.env = options.consumer_env.clone();
             let address = stack
                 .launch(&format!("consumer-{uid}"), agent, None)
                 .await?;
@@ -302,6 +320,9 @@ impl Stack {
             cuid = options.consumer_uid,
             cep = stack.consumer,
         );
+        if let Some(start) = &options.coordinator_clock_start {
+            text = format!("clock_start = {start:?}\n{text}");
+        }
         for (uid, address) in &stack.extra_consumers {
             let _ = write!(
                 text,
@@ -359,6 +380,33 @@ impl Stack {
             .json()
             .await
             .map_err(|e| CliError::Setup(format!("{url} did not answer JSON: {e}")))
+    }
+
+    /// Posts `body` to one of the emulator's test endpoints (`/_cloudsim/clusters/<id>/config`
+    /// or `.../state`) and returns its answer; a refusal is an error with the emulator's message.
+    pub async fn cloud_hook(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let url = format!("http://{}{path}", self.cloudsim);
+        let response = reqwest::Client::new()
+            .post(&url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| CliError::Setup(format!("cannot post to {url}: {e}")))?;
+        let status = response.status();
+        let answer: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| CliError::Setup(format!("{url} did not answer JSON: {e}")))?;
+        if !status.is_success() {
+            return Err(CliError::Setup(format!(
+                "{url} refused ({status}): {answer}"
+            )));
+        }
+        Ok(answer)
     }
 
     /// The last lines of one process's log, for error reports.
@@ -439,6 +487,10 @@ impl std::fmt::Debug for Launch {
             .field("program", &self.program)
             .field("args", &self.args)
             .field("access_key_id", &self.key.as_ref().map(|k| &k.id))
+            .field(
+                "env",
+                &self.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -449,6 +501,7 @@ impl Launch {
             program,
             args: Vec::new(),
             key,
+            env: Vec::new(),
         }
     }
 
@@ -474,6 +527,7 @@ impl Launch {
                 .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &key.secret)
                 .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true");
         }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 }
@@ -540,7 +594,7 @@ fn consumer_toml(
         "listen = \"127.0.0.1:0\"\ntrust_domain = {td:?}\n\n{tls}\n\
          [cloud]\nregion = {region:?}\nendpoint = {endpoint:?}\nsignature = {sig:?}\n{limits}\n\
          [consent]\nprovider_accounts = {accounts}\nworkspaces = {workspaces}\n\n\
-         [registration]\nrole_propagation_timeout_seconds = {timeout}\n",
+         [registration]\nrole_propagation_timeout_seconds = {timeout}\n\n{extra}\n",
         tls = tls_section(paths),
         region = options.region,
         sig = options.signature,
@@ -548,6 +602,7 @@ fn consumer_toml(
         accounts = toml_list(&consent.provider_accounts),
         workspaces = toml_list(&consent.workspaces),
         timeout = options.role_propagation_timeout_seconds,
+        extra = options.consumer_extra_toml,
     )
 }
 

@@ -39,7 +39,7 @@ type Handler = fn(&mut State, &Ctx<'_>, &Params) -> Reply;
 
 /// Every emulated action: (`Version`, `Action`, handler). Dispatch, the fault-injection scope
 /// and the world file's `settings.faults.actions` check all read this one table.
-const ACTIONS: [(&str, &str, Handler); 24] = [
+const ACTIONS: [(&str, &str, Handler); 27] = [
     (STS_VERSION, "GetCallerIdentity", sts::get_caller_identity),
     (RAM_VERSION, "GetRole", ram::get_role),
     (RAM_VERSION, "CreateRole", ram::create_role),
@@ -87,6 +87,11 @@ const ACTIONS: [(&str, &str, Handler); 24] = [
     ),
     (
         DATAWORKS_VERSION,
+        "DissociateProjectFromResourceGroup",
+        dataworks::groups::dissociate,
+    ),
+    (
+        DATAWORKS_VERSION,
         "ListResourceGroupAssociateProjects",
         dataworks::groups::associated_projects,
     ),
@@ -99,6 +104,16 @@ const ACTIONS: [(&str, &str, Handler); 24] = [
         DATAWORKS_VERSION,
         "UpdateComputeResourceAuthUserMappings",
         dataworks::mappings::update,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "ListDataSources",
+        dataworks::data_sources::list,
+    ),
+    (
+        DATAWORKS_VERSION,
+        "TestDataSourceConnectivity",
+        dataworks::data_sources::test_connectivity,
     ),
 ];
 

@@ -46,19 +46,42 @@
 //! - Resource groups come from the world file (`[[accounts.resource_groups]]`: `id`, `name`,
 //!   `type` default `CommonV2`, `status` default `Normal`, `vpc_id`, `vswitch_id`,
 //!   `workspaces` bound at start). `ListResourceGroups` (GET; `ResourceGroupTypes` defaults
-//!   to `CommonV2`), `AssociateProjectToResourceGroup` and
-//!   `ListResourceGroupAssociateProjects` read and bind them; an unknown group is 404
-//!   `ResourceGroup.NotFound` (emulator-chosen).
+//!   to `CommonV2`), `AssociateProjectToResourceGroup`, `DissociateProjectFromResourceGroup`
+//!   and `ListResourceGroupAssociateProjects` read, bind and unbind them; an unknown group is
+//!   404 `ResourceGroup.NotFound`, unbinding a group that is not bound 404
+//!   `ResourceGroup.NotAssociated` (both emulator-chosen).
+//! - Data sources come from the world file (`[[accounts.data_sources]]`: `id`, `workspace`,
+//!   `name`, `type` e.g. `hive`, `environment` `Dev`/`Prod`, `cluster_id` of any account; the
+//!   default world has none). `ListDataSources` (GET) groups them by name and type like
+//!   `ListComputeResources`. `TestDataSourceConnectivity` applies the emulator's own model
+//!   (not the cloud's published behaviour): an unknown workspace, data source or group is 404
+//!   (`DataSource.NotFound` emulator-chosen); a group not bound to the workspace or not
+//!   `Normal` gives `ConfigError`; a missing or not `RUNNING` cluster, or a group in another
+//!   VPC than the cluster, gives `Unreachable`; otherwise `Connectable`. It changes nothing.
 //! - Account mappings (`GetComputeResourceAuthUserMappings`,
 //!   `UpdateComputeResourceAuthUserMappings`) are stored per cluster (owner account and ID)
 //!   and seen through every compute resource registered for it, in any workspace. They are
 //!   refused with 400 `InvalidParameter.AuthUserMappingNotAllowed` (emulator-chosen) when the
 //!   cluster has both `ldap = true` and `security_mode = "KERBEROS"`. `HadoopAuthType` is
 //!   `ldap`, `kerberos` or `simple`.
-//! - `POST /_cloudsim/clusters/<id>/config` (unsigned, for tests) with JSON
-//!   `{"file": "core-site.xml", "key": "...", "value": "..."}` sets one configuration item of
-//!   a cluster, as `ListApplicationConfigs` then reports it, and bumps the cluster's
-//!   `ConfigVersion` in the state dump; [`Sim::set_cluster_config`] does the same in Rust.
+//! - LDAP is visible to the provider: `ListApplicationConfigs` reports `HIVE` /
+//!   `hive-site.xml` / `hive.server2.authentication` = `LDAP` for a cluster with `ldap = true`
+//!   and `NONE` for the others.
+//! - Two unsigned test endpoints change a cluster (any account, ID compared ignoring case)
+//!   behind the API's back; neither is an API call nor in the mutation log, and both answer
+//!   404 `{"Message"}` for an unknown cluster and 400 `{"Message"}` for a bad body:
+//!   - `POST /_cloudsim/clusters/<id>/config` with JSON
+//!     `{"file": "core-site.xml", "key": "...", "value": "..."}` sets one configuration item,
+//!     as `ListApplicationConfigs` then reports it, and bumps the cluster's `ConfigVersion` in
+//!     the state dump (answer `{"ClusterId", "ConfigVersion"}`); [`Sim::set_cluster_config`]
+//!     does the same in Rust. It changes only what `ListApplicationConfigs` reports (not the
+//!     world's `ldap` or `security_mode` that the DataWorks rules read).
+//!   - `POST /_cloudsim/clusters/<id>/state` with JSON `{"State": "TERMINATED"}` (any EMR
+//!     2021 `ClusterState`; another word is refused with 400 naming the valid ones) puts the
+//!     cluster in that state, as `GetCluster`, `ListClusters` and `DescribeClusterV2` (legacy
+//!     `Status`: `CREATING`, `RUNNING`, `RELEASED`...) then report it, and as registration and
+//!     connectivity tests then see it (answer `{"ClusterId", "State", "PreviousState"}`);
+//!     [`Sim::set_cluster_state`] does the same in Rust.
 //! - `GET /_cloudsim/state` (unsigned, read-only) shows the state, with
 //!   `"faults": {"throttled": N, "server_errors": N, "settings": {...}}` (the effective fault
 //!   keys and `role_propagation_seconds`); [`Sim::snapshot`] returns the same value in Rust.
@@ -105,12 +128,17 @@
 //!   sends (`envType`, `clusterId`, `regionId`, and for another account's cluster
 //!   `crossAccountOwnerId`, `crossAccountRoleName`, `authType=RamRole`). `RegionId` is
 //!   ignored for DataWorks (the region is the endpoint's).
-//! - EMR clusters and nodes are static, from the world file; application configs change only
-//!   through the test endpoint; `ListApplicationConfigs` ignores `NodeGroupId` / `NodeId`.
-//! - Resource groups cannot be created, changed, deleted or unbound
-//!   (`DissociateProjectFromResourceGroup` is not emulated); `ListResourceGroups` ignores
+//! - EMR clusters and nodes come from the world file; their state and application configs
+//!   change only through the test endpoints; `ListApplicationConfigs` ignores `NodeGroupId` /
+//!   `NodeId`.
+//! - Resource groups cannot be created, changed or deleted; `ListResourceGroups` ignores
 //!   `PaymentType`, tags and `SortBy`, and `AssociateProjectToResourceGroup` binds a group in
-//!   any status. `TestDataSourceConnectivity` is not emulated: there are no data sources.
+//!   any status.
+//! - Data sources cannot be created, changed or deleted (no `CreateDataSource`,
+//!   `GetDataSource`...); their connection properties hold only `envType`, `regionId`,
+//!   `clusterId` and `crossAccountOwnerId`; `ListDataSources` ignores `Tags`. The
+//!   connectivity test never answers `Unsupport` and ignores vSwitches, security groups,
+//!   regions and the cross-account role.
 //! - Mapping passwords are kept only to show `HasPassword`; LDAP accounts are not checked.
 //! - State lives in memory only and is lost when the process ends.
 
@@ -131,7 +159,7 @@ pub use sim::Sim;
 pub use world::{
     AccessKey, Account, Cluster, ClusterState, ClusterType, DEFAULT_MAX_SESSION_DURATION,
     DEFAULT_NONCE_TTL_SECONDS, DEFAULT_ROLE_PROPAGATION_SECONDS,
-    DEFAULT_TIMESTAMP_TOLERANCE_SECONDS, DEFAULT_WORLD_TOML, DeployMode, Faults, Metastore,
-    PolicyRef, PolicyType, ResourceGroup, ResourceGroupStatus, ResourceGroupType, Role,
-    SecurityMode, Settings, Workspace, WorkspaceMode, World,
+    DEFAULT_TIMESTAMP_TOLERANCE_SECONDS, DEFAULT_WORLD_TOML, DataSource, DeployMode, Environment,
+    Faults, Metastore, PolicyRef, PolicyType, ResourceGroup, ResourceGroupStatus,
+    ResourceGroupType, Role, SecurityMode, Settings, Workspace, WorkspaceMode, World,
 };

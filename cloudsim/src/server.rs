@@ -1,6 +1,7 @@
 //! HTTP plumbing: the axum router with the API endpoint `/` (any method), the unsigned,
-//! read-only inspection endpoint `GET /_cloudsim/state`, the unsigned test endpoint
-//! `POST /_cloudsim/clusters/<id>/config`, and `serve` on a bound listener.
+//! read-only inspection endpoint `GET /_cloudsim/state`, the unsigned test endpoints
+//! `POST /_cloudsim/clusters/<id>/config` and `POST /_cloudsim/clusters/<id>/state`, and
+//! `serve` on a bound listener.
 //! It decodes, waits out injected latency and encodes; `Sim` decides every answer.
 
 use std::time::Duration;
@@ -18,11 +19,12 @@ use tracing::info;
 
 use crate::request::ApiRequest;
 use crate::sim::{Answer, Sim};
+use crate::world::ClusterState;
 
 /// The inspection path.
 pub const STATE_PATH: &str = "/_cloudsim/state";
 
-/// The prefix of the test endpoint `POST /_cloudsim/clusters/<id>/config`.
+/// The prefix of the test endpoints `POST /_cloudsim/clusters/<id>/config` and `.../state`.
 pub const CLUSTERS_PATH: &str = "/_cloudsim/clusters";
 
 /// The body of `POST /_cloudsim/clusters/<id>/config`: one configuration item to set.
@@ -34,15 +36,29 @@ struct ConfigChange {
     value: String,
 }
 
-/// The emulator's routes: `/` for the cloud APIs, [`STATE_PATH`] for inspection and
-/// `POST /_cloudsim/clusters/<id>/config` (JSON `{"file", "key", "value"}`) for tests to change
-/// a cluster's configuration (answers `{"ClusterId", "ConfigVersion"}`; 404 for an unknown
-/// cluster, 400 for a bad body).
+/// The body of `POST /_cloudsim/clusters/<id>/state`: the EMR 2021 `ClusterState` to enter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateChange {
+    #[serde(rename = "State")]
+    state: String,
+}
+
+/// The emulator's routes: `/` for the cloud APIs, [`STATE_PATH`] for inspection, and two test
+/// endpoints that change a cluster (404 `{"Message"}` for an unknown cluster, 400 `{"Message"}`
+/// for a bad body):
+///
+/// - `POST /_cloudsim/clusters/<id>/config` with JSON `{"file", "key", "value"}` sets one
+///   configuration item; answers `{"ClusterId", "ConfigVersion"}`.
+/// - `POST /_cloudsim/clusters/<id>/state` with JSON `{"State": "TERMINATED"}` (any EMR 2021
+///   `ClusterState`) puts the cluster in that state; answers `{"ClusterId", "State",
+///   "PreviousState"}`.
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/", any(api))
         .route(STATE_PATH, get(inspect))
         .route(&format!("{CLUSTERS_PATH}/{{id}}/config"), post(set_config))
+        .route(&format!("{CLUSTERS_PATH}/{{id}}/state"), post(set_state))
         .with_state(sim)
 }
 
@@ -101,13 +117,6 @@ async fn inspect(State(sim): State<Sim>) -> Response {
 }
 
 async fn set_config(State(sim): State<Sim>, Path(id): Path<String>, body: Bytes) -> Response {
-    let answer = |status: StatusCode, body| {
-        json_response(Answer {
-            status,
-            body,
-            delay: Duration::ZERO,
-        })
-    };
     let change = match serde_json::from_slice::<ConfigChange>(&body) {
         Ok(c) if !c.file.is_empty() && !c.key.is_empty() => c,
         _ => {
@@ -127,6 +136,50 @@ async fn set_config(State(sim): State<Sim>, Path(id): Path<String>, body: Bytes)
             json!({ "Message": format!("No cluster {id}.") }),
         ),
     }
+}
+
+async fn set_state(State(sim): State<Sim>, Path(id): Path<String>, body: Bytes) -> Response {
+    let valid = || {
+        ClusterState::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let word = match serde_json::from_slice::<StateChange>(&body) {
+        Ok(change) => change.state,
+        Err(_) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({ "Message": format!("The body must be JSON {{\"State\": \"<ClusterState>\"}} with one of {}.", valid()) }),
+            );
+        }
+    };
+    let Some(new_state) = ClusterState::from_wire(&word) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({ "Message": format!("{word:?} is not an EMR cluster state; use one of {}.", valid()) }),
+        );
+    };
+    match sim.set_cluster_state(&id, new_state) {
+        Some(previous) => answer(
+            StatusCode::OK,
+            json!({ "ClusterId": id, "State": new_state.as_str(), "PreviousState": previous.as_str() }),
+        ),
+        None => answer(
+            StatusCode::NOT_FOUND,
+            json!({ "Message": format!("No cluster {id}.") }),
+        ),
+    }
+}
+
+/// A test endpoint's answer.
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    json_response(Answer {
+        status,
+        body,
+        delay: Duration::ZERO,
+    })
 }
 
 fn json_response(answer: Answer) -> Response {

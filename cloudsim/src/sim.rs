@@ -1,5 +1,6 @@
 //! The emulator's handle (`Sim`): shared state behind one lock, the per-request pipeline
-//! (parse → authenticate → inject faults → dispatch → answer) and the read-only snapshot.
+//! (parse → authenticate → inject faults → dispatch → answer), the read-only snapshot and the
+//! test hooks that change a cluster behind the API's back (its configuration, its state).
 //! HTTP plumbing (and the wait for injected latency) is in `server`; the API rules are in
 //! `api`; fault decisions are in `faults`.
 
@@ -19,7 +20,7 @@ use crate::api::{self, Ctx};
 use crate::auth;
 use crate::reply::{ApiError, new_request_id, product_of, with_request_id};
 use crate::request::ApiRequest;
-use crate::world::{Settings, World};
+use crate::world::{ClusterState, Settings, World};
 use state::{ConfigItem, State, epoch_millis, ram_date};
 
 /// A running emulator: cheap to clone, every clone sees the same state.
@@ -67,9 +68,9 @@ impl Sim {
     }
 
     /// Everything the inspection endpoint shows: accounts with roles, clusters (with their
-    /// `ConfigVersion` and account mappings, passwords shown only as `HasPassword`),
-    /// workspaces, compute resources and resource groups, the mutation log, request counts and injected faults. Holds no
-    /// secrets.
+    /// `ClusterState`, `ConfigVersion` and account mappings, passwords shown only as
+    /// `HasPassword`), workspaces, compute resources, resource groups and data sources, the
+    /// mutation log, request counts and injected faults. Holds no secrets.
     pub fn snapshot(&self) -> Value {
         snapshot(&self.lock())
     }
@@ -109,6 +110,31 @@ impl Sim {
             "cluster configuration changed"
         );
         Some(version)
+    }
+
+    /// Puts cluster `cluster_id` (any account, ID compared ignoring case) into `new_state`, as
+    /// `GetCluster`, `ListClusters` (and its `ClusterStates` filter) and `DescribeClusterV2`
+    /// (legacy `Status`) then report it; registration and connectivity tests then see it too.
+    /// Returns the state it was in, or `None` when no such cluster exists. Like
+    /// [`Sim::set_cluster_config`], a test hook: not an API call, not in the mutation log.
+    pub fn set_cluster_state(
+        &self,
+        cluster_id: &str,
+        new_state: ClusterState,
+    ) -> Option<ClusterState> {
+        let mut state = self.lock();
+        let cluster = state
+            .accounts
+            .values_mut()
+            .find_map(|a| a.cluster_any_region_mut(cluster_id))?;
+        let previous = std::mem::replace(&mut cluster.state, new_state);
+        info!(
+            cluster.id = cluster_id,
+            cluster.state = %new_state,
+            cluster.previous_state = %previous,
+            "cluster state changed"
+        );
+        Some(previous)
     }
 
     /// Answers one request: authenticates it, injects faults, runs the action, counts the
@@ -295,6 +321,20 @@ fn snapshot(state: &State) -> Value {
                 })
             })
             .collect();
+        let data_sources: Vec<Value> = account
+            .data_sources
+            .iter()
+            .map(|d| {
+                json!({
+                    "Id": d.id,
+                    "ProjectId": d.workspace,
+                    "Name": d.name,
+                    "Type": d.source_type,
+                    "EnvType": d.environment.as_str(),
+                    "ClusterId": d.cluster_id.as_str(),
+                })
+            })
+            .collect();
         accounts.insert(
             uid.to_string(),
             json!({
@@ -303,6 +343,7 @@ fn snapshot(state: &State) -> Value {
                 "clusters": clusters,
                 "workspaces": workspaces,
                 "resource_groups": resource_groups,
+                "data_sources": data_sources,
             }),
         );
     }

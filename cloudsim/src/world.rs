@@ -1,6 +1,6 @@
-//! The world file: the accounts, keys, clusters, roles, workspaces and resource groups the
-//! emulator starts with,
-//! the gateway settings and the faults to inject, read from TOML and checked once. It does not
+//! The world file: the accounts, keys, clusters, roles, workspaces, resource groups and data
+//! sources the emulator starts with, the gateway settings and the faults to inject, read from
+//! TOML and checked once. It does not
 //! hold the running state (see `sim`) nor inject anything (see `faults`).
 
 use std::collections::HashSet;
@@ -103,6 +103,9 @@ pub struct Account {
     /// DataWorks resource groups.
     #[serde(default)]
     pub resource_groups: Vec<ResourceGroup>,
+    /// DataWorks data sources of the account's workspaces.
+    #[serde(default)]
+    pub data_sources: Vec<DataSource>,
 }
 
 /// An AccessKey pair; the secret is redacted from `Debug`.
@@ -226,6 +229,26 @@ pub struct ResourceGroup {
     pub workspaces: Vec<i64>,
 }
 
+/// One `[[accounts.data_sources]]` entry: a DataWorks data source of one of the account's
+/// workspaces, pointing at an EMR cluster of any account (or at none that exists).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    /// The numeric data source ID (positive, unique across the world).
+    pub id: i64,
+    /// The ID of the account's workspace it belongs to.
+    pub workspace: i64,
+    /// The name; a Dev and a Prod data source of one workspace may share it.
+    pub name: String,
+    /// The data source type as DataWorks names it, e.g. `hive` (an EMR Hive data source).
+    #[serde(rename = "type")]
+    pub source_type: String,
+    /// The environment it serves.
+    pub environment: Environment,
+    /// The EMR cluster it points at; it may belong to another account, or not exist.
+    pub cluster_id: ClusterId,
+}
+
 /// Declares a closed set of wire words with serde and `as_str`.
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
@@ -236,11 +259,19 @@ macro_rules! wire_enum {
         }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
             /// The value as written on the wire and in the world file.
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $wire),+
                 }
+            }
+
+            /// The value written `word` on the wire (exact match), if any.
+            pub fn from_wire(word: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == word)
             }
         }
 
@@ -335,6 +366,16 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// A DataWorks environment (`envType`).
+    Environment {
+        /// Development.
+        Dev = "Dev",
+        /// Production.
+        Prod = "Prod",
+    }
+);
+
+wire_enum!(
     /// DataWorks 2024-05-18 `ResourceGroupType`.
     ResourceGroupType {
         /// The general-purpose (serverless) group.
@@ -414,6 +455,7 @@ impl World {
         let mut cluster_ids = HashSet::new();
         let mut workspace_ids = HashSet::new();
         let mut group_ids = HashSet::new();
+        let mut data_source_ids = HashSet::new();
         for (a, account) in self.accounts.iter().enumerate() {
             let at = format!("accounts[{a}]");
             if !uids.insert(account.uid.as_str()) {
@@ -485,6 +527,38 @@ impl World {
                     if group.workspaces[..w].contains(id) {
                         return invalid(format!("{at}.workspaces[{w}]"), "listed twice");
                     }
+                }
+            }
+            for (d, source) in account.data_sources.iter().enumerate() {
+                let at = format!("{at}.data_sources[{d}]");
+                if source.id <= 0 || !data_source_ids.insert(source.id) {
+                    return invalid(format!("{at}.id"), "must be positive and unique");
+                }
+                let Some(ws) = account.workspaces.iter().find(|w| w.id == source.workspace) else {
+                    return invalid(format!("{at}.workspace"), "not a workspace of this account");
+                };
+                if source.environment == Environment::Dev && ws.mode == WorkspaceMode::Basic {
+                    return invalid(
+                        format!("{at}.environment"),
+                        "a basic-mode workspace has only Prod",
+                    );
+                }
+                if source.name.is_empty() {
+                    return invalid(format!("{at}.name"), "must not be empty");
+                }
+                if source.source_type.is_empty() {
+                    return invalid(format!("{at}.type"), "must not be empty");
+                }
+                let twin = account.data_sources[..d].iter().any(|o| {
+                    o.workspace == source.workspace
+                        && o.name == source.name
+                        && o.environment == source.environment
+                });
+                if twin {
+                    return invalid(
+                        format!("{at}.name"),
+                        "another data source of the workspace has this name and environment",
+                    );
                 }
             }
         }

@@ -50,6 +50,9 @@ pub struct CoordinatorConfig {
     pub database: PathBuf,
     /// How often every succeeded association is checked for drift; `None` means on demand only.
     pub drift_interval: Option<Duration>,
+    /// For rehearsals and tests: the instant the coordinator's clock starts at (it then runs at
+    /// real speed). Off-peak windows are judged by this clock. `None`: the system clock.
+    pub clock_start: Option<time::OffsetDateTime>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +70,7 @@ struct RawConfig {
     max_in_flight: Option<usize>,
     database: Option<PathBuf>,
     drift_interval_seconds: Option<u64>,
+    clock_start: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +145,15 @@ impl CoordinatorConfig {
             0 => None,
             seconds => Some(Duration::from_secs(seconds)),
         };
+        let clock_start = raw.clock_start.and_then(|text| {
+            time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    problems.push(format!(
+                        "clock_start: {text:?} is not an RFC 3339 instant such as 2026-12-04T01:59:00+08:00"
+                    ));
+                })
+                .ok()
+        });
         let Some(tls) = raw.tls.filter(|_| problems.is_empty()) else {
             return Err(ConfigError::Invalid { problems });
         };
@@ -155,6 +168,7 @@ impl CoordinatorConfig {
             max_in_flight,
             database,
             drift_interval,
+            clock_start,
         })
     }
 }

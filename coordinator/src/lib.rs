@@ -15,6 +15,8 @@
 //! max_in_flight = 16              # associations running at once
 //! database = "crossbind-coordinator.db"  # SQLite file, relative to this file's folder
 //! drift_interval_seconds = 0      # 0: check drift on demand only
+//! # clock_start = "2026-12-04T01:59:00+08:00"  # rehearsals and tests only: the clock off-peak
+//! #                                            # windows are judged by starts here
 //! [tls]
 //! cert = "pki/coordinator.pem"
 //! key = "pki/coordinator.key"
@@ -55,7 +57,9 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tracing::info;
 
 pub mod agents;
+pub mod clock;
 pub mod config;
+pub mod diagnosis;
 pub mod error;
 pub mod service;
 pub mod store;
@@ -88,7 +92,20 @@ pub async fn serve(
     );
     let backend = store::sqlite::Sqlite::open(&config.database)?;
     let records = store::Records::open(std::sync::Arc::new(backend))?;
-    let engine = workflow::Engine::new(records, agents, config.max_in_flight, config.step_deadline);
+    let clock: std::sync::Arc<dyn crossbind_aliyun::clock::Clock> = match config.clock_start {
+        Some(start) => {
+            info!(clock.start = %start, "the coordinator's clock starts at the configured instant");
+            std::sync::Arc::new(clock::ShiftedClock::starting_at(start))
+        }
+        None => std::sync::Arc::new(crossbind_aliyun::clock::SystemClock),
+    };
+    let engine = workflow::Engine::new(
+        records,
+        agents,
+        config.max_in_flight,
+        config.step_deadline,
+        clock,
+    );
     let resumed = engine.resume_all();
     if resumed > 0 {
         info!(resumed, "resumed unfinished associations");

@@ -5,9 +5,10 @@ use std::pin::Pin;
 
 use crossbind_proto::{
     Association, AssociationEvent, CancelAssociationRequest, CheckDriftRequest,
-    CreateAssociationRequest, DissociateAssociationRequest, DriftReport, GetAssociationRequest,
-    ListAssociationsRequest, ListAssociationsResponse, Plan, RetryAssociationRequest,
-    WatchAssociationRequest, coordinator_server::Coordinator,
+    ConfirmInitializationRequest, CreateAssociationRequest, DiagnoseRequest, Diagnosis,
+    DissociateAssociationRequest, DriftReport, GetAssociationRequest, ListAssociationsRequest,
+    ListAssociationsResponse, Plan, RetryAssociationRequest, WatchAssociationRequest,
+    coordinator_server::Coordinator,
 };
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
@@ -168,6 +169,30 @@ impl Coordinator for CoordinatorService {
         let id = request.into_inner().id;
         self.engine
             .check_drift(&id)
+            .await
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn confirm_initialization(
+        &self,
+        request: Request<ConfirmInitializationRequest>,
+    ) -> Result<Response<Association>, Status> {
+        let client = caller(&request);
+        let request = request.into_inner();
+        self.engine
+            .confirm(&request.id, &client, request.now, &request.failed)
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn diagnose(
+        &self,
+        request: Request<DiagnoseRequest>,
+    ) -> Result<Response<Diagnosis>, Status> {
+        let id = request.into_inner().id;
+        self.engine
+            .diagnose(&id)
             .await
             .map(Response::new)
             .map_err(to_status)

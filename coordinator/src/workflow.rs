@@ -1,5 +1,9 @@
-//! The association workflow: identify both accounts, preflight both sides, grant trust in
-//! the provider account, then register the cluster in every environment of the workspace.
+//! The association workflow: identify both accounts, preflight both sides (cluster, workspace
+//! and resource group), grant trust in the provider account, register the cluster in every
+//! environment of the workspace, bind the resource group, map member accounts, and finally
+//! have the resource group initialized for the cluster through an operator gate (no public API
+//! does it): the association waits for the consumer's off-peak window, asks the operator with
+//! the exact console steps, and carries on when they confirm.
 //!
 //! Nothing is changed in either account until both preflights have passed. Independent
 //! steps (the two identities, the two preflights, the environments) run concurrently. Every
@@ -13,7 +17,8 @@
 //! `FAILED` with the agent's reason. A cancel stops it at the next step boundary.
 //!
 //! The reverse saga (dissociation) lives in `reverse`, the read-only plan and drift check
-//! in `inspect`.
+//! in `inspect`, the initialization gate in `gate`, account mappings in `mappings` and the
+//! diagnosis in `diagnose`.
 
 use std::{
     collections::HashSet,
@@ -22,11 +27,13 @@ use std::{
     time::Duration,
 };
 
+use crossbind_aliyun::clock::Clock;
 use crossbind_aliyun::ids::{AccountUid, ClusterId, RoleName, WorkspaceId};
 use crossbind_proto::{
-    Association, AssociationState, CheckClusterRequest, CheckWorkspaceRequest,
-    CreateAssociationRequest, Environment, EventKind, Failure, GetIdentityRequest,
-    GrantTrustRequest, RegisterClusterRequest, RegisteredResource, Step, StepState,
+    AccountMapping, Association, AssociationState, BindResourceGroupRequest, CheckClusterRequest,
+    CheckResourceGroupRequest, CheckWorkspaceRequest, CreateAssociationRequest, Environment,
+    EventKind, Failure, GetIdentityRequest, GrantTrustRequest, RegisterClusterRequest,
+    RegisteredResource, Step, StepState,
 };
 use tokio::sync::Semaphore;
 use tonic::Status;
@@ -38,7 +45,10 @@ use crate::{
     store::{self, Attempt, AuditEntry, NewEvent, Records},
 };
 
+mod diagnose;
+mod gate;
 mod inspect;
+mod mappings;
 mod reverse;
 mod support;
 
@@ -58,12 +68,22 @@ pub mod steps {
     pub const PREFLIGHT_CLUSTER: &str = "preflight.cluster";
     /// Workspace existence and mode in the consumer account.
     pub const PREFLIGHT_WORKSPACE: &str = "preflight.workspace";
+    /// The resource group in the consumer account: exists, usable, its network.
+    pub const PREFLIGHT_RESOURCE_GROUP: &str = "preflight.resource_group";
     /// Role and trust policy in the provider account.
     pub const TRUST: &str = "trust";
     /// Compute resource of the development environment.
     pub const REGISTER_DEV: &str = "register.dev";
     /// Compute resource of the production environment.
     pub const REGISTER_PROD: &str = "register.prod";
+    /// The resource group bound to the workspace.
+    pub const BIND_RESOURCE_GROUP: &str = "bind.resource_group";
+    /// Member accounts mapped to cluster accounts.
+    pub const MAP_ACCOUNTS: &str = "map.accounts";
+    /// The operator gate: the resource group initialized for the cluster, off-peak.
+    pub const INITIALIZE: &str = "initialize";
+    /// Dissociation: the mappings this association added.
+    pub const UNMAP_ACCOUNTS: &str = "unmap.accounts";
     /// Dissociation: compute resource of the development environment.
     pub const UNREGISTER_DEV: &str = "unregister.dev";
     /// Dissociation: compute resource of the production environment.
@@ -72,18 +92,22 @@ pub mod steps {
     pub const REVOKE: &str = "revoke";
 
     /// Every step of an association, in order.
-    pub const FORWARD: [&str; 7] = [
+    pub const FORWARD: [&str; 11] = [
         IDENTIFY_PROVIDER,
         IDENTIFY_CONSUMER,
         PREFLIGHT_CLUSTER,
         PREFLIGHT_WORKSPACE,
+        PREFLIGHT_RESOURCE_GROUP,
         TRUST,
         REGISTER_DEV,
         REGISTER_PROD,
+        BIND_RESOURCE_GROUP,
+        MAP_ACCOUNTS,
+        INITIALIZE,
     ];
 
     /// Every step of a dissociation, in order.
-    pub const REVERSE: [&str; 3] = [UNREGISTER_DEV, UNREGISTER_PROD, REVOKE];
+    pub const REVERSE: [&str; 4] = [UNMAP_ACCOUNTS, UNREGISTER_DEV, UNREGISTER_PROD, REVOKE];
 }
 
 /// Runs associations.
@@ -95,6 +119,8 @@ pub struct Engine {
     step_deadline: Duration,
     /// Associations with a task driving them right now, so that none is driven twice.
     active: Arc<Mutex<HashSet<String>>>,
+    /// The time off-peak windows are judged by.
+    clock: Arc<dyn Clock>,
 }
 
 /// A validated association request.
@@ -106,6 +132,10 @@ struct Spec {
     consumer: AccountUid,
     workspace: WorkspaceId,
     resource_name: String,
+    /// The resource group to bind and initialize, when the request names one.
+    resource_group: Option<String>,
+    mappings: Vec<AccountMapping>,
+    initialize_now: bool,
 }
 
 /// Why a run stopped early.
@@ -136,6 +166,7 @@ impl Engine {
         agents: Agents,
         max_in_flight: usize,
         step_deadline: Duration,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             records,
@@ -143,6 +174,7 @@ impl Engine {
             slots: Arc::new(Semaphore::new(max_in_flight)),
             step_deadline,
             active: Arc::default(),
+            clock,
         }
     }
 
@@ -156,7 +188,9 @@ impl Engine {
         let mut resumed = 0;
         for association in self.records.list() {
             let saga = match association.state() {
-                AssociationState::Pending | AssociationState::Running => Saga::Forward,
+                AssociationState::Pending
+                | AssociationState::Running
+                | AssociationState::Waiting => Saga::Forward,
                 AssociationState::Dissociating => Saga::Reverse,
                 _ => continue,
             };
@@ -218,9 +252,26 @@ impl Engine {
                     existing.id
                 ))),
                 state if store::is_at_rest(state) => {
+                    // The resource group, the mappings and `initialize_now` may change on a
+                    // repeat: the new values are what this run applies.
+                    self.records.update(&existing.id, |a| {
+                        if let Some(stored) = a.request.as_mut() {
+                            stored.resource_group_id = normalized.resource_group_id.clone();
+                            stored.account_mappings = normalized.account_mappings.clone();
+                            stored.initialize_now = normalized.initialize_now;
+                        }
+                    });
                     let again = self.reset_for_rerun(&existing.id, client, "applied again");
                     self.spawn(existing.id.clone(), Saga::Forward);
                     Ok(again.unwrap_or(existing))
+                }
+                _ if !same_settings(existing.request.as_ref(), &normalized) => {
+                    Err(RequestError::FailedPrecondition(format!(
+                        "association {} is {} with another resource group or other account mappings: \
+                         wait until it has finished (or cancel it), then apply the new ones",
+                        existing.id,
+                        state_word(existing.state())
+                    )))
                 }
                 _ => Ok(existing),
             };
@@ -254,7 +305,7 @@ impl Engine {
     pub fn cancel(&self, id: &str, client: &str) -> Result<Association, RequestError> {
         let association = self.get(id)?;
         match association.state() {
-            AssociationState::Pending | AssociationState::Running => {}
+            AssociationState::Pending | AssociationState::Running | AssociationState::Waiting => {}
             state => {
                 return Err(RequestError::FailedPrecondition(format!(
                     "association {id} is {} and has nothing to cancel",
@@ -294,6 +345,7 @@ impl Engine {
             .update(id, |a| {
                 a.failure = None;
                 a.cancel_requested = false;
+                a.pending = None;
                 a.set_state(if reverse {
                     AssociationState::Dissociating
                 } else {
@@ -334,6 +386,7 @@ impl Engine {
         let updated = self.records.update(id, |a| {
             a.failure = None;
             a.cancel_requested = false;
+            a.pending = None;
             a.set_state(AssociationState::Pending);
             a.steps = steps::FORWARD
                 .iter()
@@ -393,6 +446,21 @@ impl Engine {
             }
             Saga::Reverse => self.dissociate_steps(id, &spec).await,
         };
+        // A failed registration or initialization is explained at once: the diagnosis is on
+        // the association before anyone sees it failed.
+        let outcome = match outcome {
+            Err(Stop::Failed(mut failure))
+                if matches!(saga, Saga::Forward)
+                    && (failure.step.starts_with("register.")
+                        || failure.step == steps::INITIALIZE) =>
+            {
+                if let Some(summary) = self.diagnose_after_failure(id, &failure.step).await {
+                    failure.message = format!("{}; diagnosis: {summary}", failure.message);
+                }
+                Err(Stop::Failed(failure))
+            }
+            other => other,
+        };
         let (state, message, failure) = match (saga, outcome) {
             (Saga::Forward, Ok(())) => (
                 AssociationState::Succeeded,
@@ -422,6 +490,7 @@ impl Engine {
                 a.set_state(state);
                 a.failure = failure;
                 a.cancel_requested = false;
+                a.pending = None;
             },
             NewEvent {
                 kind: EventKind::AssociationFinished,
@@ -484,48 +553,102 @@ impl Engine {
             a.consumer = Some(consumer_identity.clone());
         });
 
-        // 2. Both preflights, concurrently. The trusted UID is the consumer agent's
+        // 2. The preflights, concurrently. The trusted UID is the consumer agent's
         //    authenticated identity, never free text from the request.
         self.checkpoint(id)?;
-        let (cluster, workspace) = join_steps(
+        let resource_group_check = async {
+            let Some(group) = &spec.resource_group else {
+                self.skip(
+                    id,
+                    steps::PREFLIGHT_RESOURCE_GROUP,
+                    "the association names no resource group: none is checked, bound or initialized",
+                );
+                return Ok(None);
+            };
             self.reuse_or_step(
                 id,
-                steps::PREFLIGHT_CLUSTER,
-                done.cluster.clone(),
-                describe_cluster,
-                || {
-                    let mut client = provider.clone();
-                    let request = CheckClusterRequest {
-                        cluster_id: spec.cluster.to_string(),
-                        consumer_account_uid: consumer_identity.account_uid.clone(),
-                        role_name: spec.role.to_string(),
-                    };
-                    async move { client.check_cluster(request).await }
-                },
-            ),
-            self.reuse_or_step(
-                id,
-                steps::PREFLIGHT_WORKSPACE,
-                done.workspace.clone(),
-                describe_workspace,
+                steps::PREFLIGHT_RESOURCE_GROUP,
+                done.resource_group
+                    .clone()
+                    .filter(|g| &g.resource_group_id == group),
+                describe_resource_group,
                 || {
                     let mut client = consumer.clone();
-                    let request = CheckWorkspaceRequest {
+                    let request = CheckResourceGroupRequest {
                         workspace_id: spec.workspace.to_string(),
-                        provider_account_uid: provider_identity.account_uid.clone(),
+                        resource_group_id: group.clone(),
                     };
-                    async move { client.check_workspace(request).await }
+                    async move { client.check_resource_group(request).await }
                 },
+            )
+            .await
+            .map(Some)
+        };
+        let ((cluster, workspace), resource_group) = join_steps(
+            join_steps(
+                self.reuse_or_step(
+                    id,
+                    steps::PREFLIGHT_CLUSTER,
+                    done.cluster.clone(),
+                    describe_cluster,
+                    || {
+                        let mut client = provider.clone();
+                        let request = CheckClusterRequest {
+                            cluster_id: spec.cluster.to_string(),
+                            consumer_account_uid: consumer_identity.account_uid.clone(),
+                            role_name: spec.role.to_string(),
+                        };
+                        async move { client.check_cluster(request).await }
+                    },
+                ),
+                self.reuse_or_step(
+                    id,
+                    steps::PREFLIGHT_WORKSPACE,
+                    done.workspace.clone(),
+                    describe_workspace,
+                    || {
+                        let mut client = consumer.clone();
+                        let request = CheckWorkspaceRequest {
+                            workspace_id: spec.workspace.to_string(),
+                            provider_account_uid: provider_identity.account_uid.clone(),
+                        };
+                        async move { client.check_workspace(request).await }
+                    },
+                ),
             ),
+            resource_group_check,
         )
         .await?;
         self.records.update(id, |a| {
             a.cluster = Some(cluster.clone());
             a.workspace = Some(workspace.clone());
+            if resource_group.is_some() {
+                a.resource_group = resource_group.clone();
+            }
         });
         if !cluster.eligible || !cluster.reasons.is_empty() {
             // The step itself was recorded as failed when the agent's answer came back.
-            return Err(ineligible(&cluster).into());
+            let mut failure = ineligible(&cluster);
+            if let Err(refusal) = mappings::allowed(&spec.mappings, &cluster) {
+                failure.reasons.extend(refusal.reasons);
+                failure.message = format!("{}; {}", failure.message, refusal.message);
+            }
+            return Err(failure.into());
+        }
+        if let Err(refusal) = mappings::allowed(&spec.mappings, &cluster) {
+            self.set_step(
+                id,
+                steps::PREFLIGHT_CLUSTER,
+                StepState::Failed,
+                &refusal.message,
+            );
+            self.event(
+                id,
+                EventKind::StepFailed,
+                steps::PREFLIGHT_CLUSTER,
+                refusal.message.clone(),
+            );
+            return Err(refusal.into());
         }
 
         // 3. Trust in the provider account.
@@ -638,10 +761,69 @@ impl Engine {
                 }
             }
         }
-        match first_stop {
-            Some(stop) => Err(stop),
-            None => Ok(()),
+        if let Some(stop) = first_stop {
+            return Err(stop);
         }
+
+        // 5. The resource group bound to the workspace.
+        self.checkpoint(id)?;
+        match &spec.resource_group {
+            None => self.skip(id, steps::BIND_RESOURCE_GROUP, "no resource group named"),
+            Some(_) if step_done(&done, steps::BIND_RESOURCE_GROUP) => {}
+            Some(group) => {
+                let bound = self
+                    .step(id, steps::BIND_RESOURCE_GROUP, describe_binding, || {
+                        let mut client = consumer.clone();
+                        let request = BindResourceGroupRequest {
+                            workspace_id: spec.workspace.to_string(),
+                            resource_group_id: group.clone(),
+                            dry_run: false,
+                        };
+                        async move { client.bind_resource_group(request).await }
+                    })
+                    .await?;
+                if bound.bound_now {
+                    self.audit(
+                        id,
+                        &consumer_identity.account_uid,
+                        "AssociateProjectToResourceGroup",
+                        &describe_binding(&bound),
+                    );
+                }
+                self.records.update(id, |a| {
+                    a.resource_group_bound |= bound.bound_now;
+                    if bound.resource_group.is_some() {
+                        a.resource_group = bound.resource_group.clone();
+                    }
+                });
+            }
+        }
+
+        // 6. Account mappings.
+        self.checkpoint(id)?;
+        if !step_done(&done, steps::MAP_ACCOUNTS) {
+            self.map_accounts(id, spec, &consumer, &cluster).await?;
+        }
+
+        // 7. The initialization gate (last: it can wait for hours).
+        self.checkpoint(id)?;
+        match &spec.resource_group {
+            None => {
+                self.skip(id, steps::INITIALIZE, "no resource group named");
+                Ok(())
+            }
+            Some(_) if step_done(&done, steps::INITIALIZE) => Ok(()),
+            Some(group) => {
+                self.initialize(id, spec, group, &consumer, &cluster, &workspace)
+                    .await
+            }
+        }
+    }
+
+    /// Marks a step skipped, with the reason, as an event too.
+    fn skip(&self, id: &str, name: &str, message: &str) {
+        self.set_step(id, name, StepState::Skipped, message);
+        self.event(id, EventKind::StepSkipped, name, message.to_string());
     }
 
     /// Returns the recorded result of a step that already succeeded, or runs it.
@@ -849,6 +1031,14 @@ impl Spec {
                 &"must be at most 256 characters",
             ));
         }
+        let resource_group = match request.resource_group_id.trim() {
+            "" => None,
+            group => {
+                check_resource_group_id(group).map_err(|e| invalid("resource_group_id", &e))?;
+                Some(group.to_string())
+            }
+        };
+        let mappings = mappings::parse(&request.account_mappings)?;
         Ok(Self {
             provider,
             cluster,
@@ -856,6 +1046,9 @@ impl Spec {
             consumer,
             workspace,
             resource_name,
+            resource_group,
+            mappings,
+            initialize_now: request.initialize_now,
         })
     }
 
@@ -869,6 +1062,9 @@ impl Spec {
             workspace_id: self.workspace.to_string(),
             compute_resource_name: self.resource_name.clone(),
             idempotency_key: idempotency_key.to_string(),
+            resource_group_id: self.resource_group.clone().unwrap_or_default(),
+            account_mappings: self.mappings.clone(),
+            initialize_now: self.initialize_now,
         }
     }
 
@@ -895,6 +1091,18 @@ fn same_parameters(
             && old.workspace_id == new.workspace_id
             && old.role_name == new.role_name
             && old.compute_resource_name == new.compute_resource_name
+    })
+}
+
+/// Whether a repeat asks for the same resource group and mappings (`same_parameters` leaves
+/// them out: a repeat of an association at rest may change them).
+fn same_settings(
+    stored: Option<&CreateAssociationRequest>,
+    new: &CreateAssociationRequest,
+) -> bool {
+    stored.is_some_and(|old| {
+        old.resource_group_id == new.resource_group_id
+            && old.account_mappings == new.account_mappings
     })
 }
 
@@ -932,6 +1140,7 @@ pub fn state_word(state: AssociationState) -> &'static str {
         AssociationState::Cancelled => "cancelled",
         AssociationState::Dissociating => "dissociating",
         AssociationState::Dissociated => "dissociated",
+        AssociationState::Waiting => "waiting",
     }
 }
 
@@ -964,6 +1173,7 @@ mod tests {
             workspace_id: "10001".into(),
             compute_resource_name: String::new(),
             idempotency_key: String::new(),
+            ..Default::default()
         }
     }
 

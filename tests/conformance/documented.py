@@ -273,6 +273,59 @@ ACTIONS: dict[str, tuple[str | None, str, tuple]] = {
         "AssociateProjectToResourceGroupResponseBody",
         ("RequestId", "Success"),
     ),
+    "DissociateProjectFromResourceGroup": (
+        DATAWORKS,
+        "DissociateProjectFromResourceGroupResponseBody",
+        ("RequestId", "Success"),
+    ),
+    "ListDataSources": (
+        DATAWORKS,
+        "ListDataSourcesResponseBody",
+        (
+            "RequestId",
+            {
+                "PagingInfo": (
+                    "PageNumber",
+                    "PageSize",
+                    "TotalCount",
+                    {
+                        "DataSources": [
+                            (
+                                "Name",
+                                "Type",
+                                {
+                                    "DataSource": [
+                                        (
+                                            "Id",
+                                            "ConnectionProperties",
+                                            "ConnectionPropertiesMode",
+                                            "CreateTime",
+                                            "CreateUser",
+                                            "QualifiedName",
+                                        )
+                                    ]
+                                },
+                            )
+                        ]
+                    },
+                )
+            },
+        ),
+    ),
+    "TestDataSourceConnectivity": (
+        DATAWORKS,
+        "TestDataSourceConnectivityResponseBody",
+        (
+            "RequestId",
+            {
+                "Connectivity": (
+                    "ConnectState",
+                    "ConnectMessage",
+                    {"DetailLogs": [("Code", "Message", "StartTime", "EndTime")]},
+                )
+            },
+        ),
+    ),
     "ListResourceGroupAssociateProjects": (
         DATAWORKS,
         "ListResourceGroupAssociateProjectsResponseBody",

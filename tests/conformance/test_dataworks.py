@@ -1,6 +1,8 @@
 """DataWorks 2024-05-18 through alibabacloud-dataworks-public20240518: workspaces (GetProject
-over GET, ListProjects with JSON-encoded lists in a form body) and the cross-account EMR
-compute resource, registered once per environment and grouped under one name."""
+over GET, ListProjects with JSON-encoded lists in a form body), the cross-account EMR
+compute resource, registered once per environment and grouped under one name, resource groups
+bound and unbound, and data sources listed (GET, comma-separated types) and tested for
+connectivity from a resource group."""
 
 from __future__ import annotations
 
@@ -275,3 +277,99 @@ def test_resource_groups_are_listed_bound_and_read_back(tea, tap):
         tap,
     )
     assert bound.project_id_list == [STANDARD_WORKSPACE, BASIC_WORKSPACE]
+
+
+def test_resource_groups_are_unbound_through_a_form_body(tea, tap):
+    client = tea.dataworks()
+    group_id = "Serverless_res_group_5500000000000001_01"
+    unbind = dw.DissociateProjectFromResourceGroupRequest(
+        project_id=STANDARD_WORKSPACE, resource_group_id=group_id
+    )
+    assert checked(client.dissociate_project_from_resource_group(unbind), tap).success is True
+    exchange = tap.last()
+    assert exchange.method == "POST" and exchange.is_form
+    assert exchange.form == {"ProjectId": str(STANDARD_WORKSPACE), "ResourceGroupId": group_id}
+    bound = checked(
+        client.list_resource_group_associate_projects(
+            dw.ListResourceGroupAssociateProjectsRequest(resource_group_id=group_id)
+        ),
+        tap,
+    )
+    assert bound.project_id_list == []
+    with pytest.raises(ClientException) as excinfo:
+        client.dissociate_project_from_resource_group(unbind)
+    err = checked_error(excinfo, tap, 404, "ResourceGroup.NotAssociated")
+    assert f"not bound to workspace {STANDARD_WORKSPACE}" in err.message
+
+
+def test_data_sources_are_listed_by_name_with_the_cluster_they_point_at(tea, tap):
+    client = tea.dataworks()
+    request = dw.ListDataSourcesRequest(project_id=STANDARD_WORKSPACE, types=["hive", "mysql"])
+    paging = checked(client.list_data_sources(request), tap).paging_info
+    exchange = tap.last()
+    assert exchange.method == "GET" and exchange.body == b""
+    assert exchange.params["Types"] == "hive,mysql"
+    assert (paging.page_number, paging.page_size, paging.total_count) == (1, 10, 1)
+    [group] = paging.data_sources
+    assert (group.name, group.type) == ("conf_hive", "hive")
+    assert [entry.id for entry in group.data_source] == [61001, 61002]
+    dev, prod = group.data_source
+    assert dev.connection_properties == {
+        "envType": "Dev",
+        "regionId": REGION,
+        "clusterId": ELIGIBLE_CLUSTER,
+        "crossAccountOwnerId": PROVIDER.uid,
+    }
+    assert prod.connection_properties["envType"] == "Prod"
+    assert prod.connection_properties_mode == "InstanceMode"
+    assert prod.create_user == CONSUMER.uid
+
+    only_prod = dw.ListDataSourcesRequest(
+        project_id=STANDARD_WORKSPACE, env_type="Prod", name="conf", page_size=5
+    )
+    paging = checked(client.list_data_sources(only_prod), tap).paging_info
+    assert tap.last().params["EnvType"] == "Prod"
+    [group] = paging.data_sources
+    assert [entry.id for entry in group.data_source] == [61002]
+    none = dw.ListDataSourcesRequest(project_id=STANDARD_WORKSPACE, types=["mysql"])
+    assert checked(client.list_data_sources(none), tap).paging_info.data_sources == []
+
+
+def connectivity(client, tap, data_source_id, group_id, project_id=STANDARD_WORKSPACE):
+    request = dw.TestDataSourceConnectivityRequest(
+        project_id=project_id, data_source_id=data_source_id, resource_group_id=group_id
+    )
+    result = checked(client.test_data_source_connectivity(request), tap).connectivity
+    exchange = tap.last()
+    assert exchange.method == "POST" and not exchange.is_form
+    assert exchange.query["DataSourceId"] == str(data_source_id)
+    return result
+
+
+def test_connectivity_tests_report_each_verdict(tea, tap):
+    client = tea.dataworks()
+    common = "Serverless_res_group_5500000000000001_01"
+    integration = "Serverless_res_group_5500000000000001_02"
+    far = connectivity(client, tap, 61002, common)
+    assert far.connect_state == "Unreachable"
+    assert "in VPC vpc-conformance01 cannot reach VPC vpc-conformance0000001" in far.connect_message
+    near = connectivity(client, tap, 61002, integration)
+    assert (near.connect_state, near.connect_message) == ("Connectable", "")
+    assert [log.code for log in near.detail_logs] == [
+        "ResourceGroupCheck",
+        "ClusterCheck",
+        "NetworkCheck",
+    ]
+    assert all(isinstance(log.start_time, int) and log.message for log in near.detail_logs)
+    unbound = connectivity(client, tap, 61003, integration, project_id=BASIC_WORKSPACE)
+    assert unbound.connect_state == "ConfigError"
+    assert f"not bound to workspace {BASIC_WORKSPACE}" in unbound.connect_message
+    assert len(unbound.detail_logs) == 1
+
+    with pytest.raises(ClientException) as excinfo:
+        client.test_data_source_connectivity(
+            dw.TestDataSourceConnectivityRequest(
+                project_id=STANDARD_WORKSPACE, data_source_id=69999, resource_group_id=common
+            )
+        )
+    checked_error(excinfo, tap, 404, "DataSource.NotFound")

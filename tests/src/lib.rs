@@ -15,8 +15,8 @@ use crossbind_aliyun::{
 use crossbind_cli::stack::{Stack, StackOptions, sibling_bin_dir};
 use crossbind_cloudsim::World;
 use crossbind_proto::{
-    Association, CreateAssociationRequest, DissociateAssociationRequest, GetAssociationRequest,
-    WatchAssociationRequest,
+    Association, AssociationEvent, CreateAssociationRequest, DissociateAssociationRequest,
+    GetAssociationRequest, WatchAssociationRequest,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -69,6 +69,7 @@ pub fn request(cluster: &str, workspace: &str) -> CreateAssociationRequest {
         workspace_id: workspace.to_string(),
         compute_resource_name: String::new(),
         idempotency_key: String::new(),
+        ..Default::default()
     }
 }
 
@@ -94,6 +95,23 @@ impl Harness {
             .await
             .expect("dissociate");
         self.settle(id).await
+    }
+
+    /// Every event of an association so far (the stream is read until it would wait).
+    pub async fn events(&self, id: &str) -> Vec<AssociationEvent> {
+        let mut client = self.stack.client().await.expect("coordinator client");
+        let mut events = client
+            .watch_association(WatchAssociationRequest { id: id.to_string() })
+            .await
+            .expect("watch")
+            .into_inner();
+        let mut out = Vec::new();
+        while let Ok(Some(Ok(event))) =
+            tokio::time::timeout(std::time::Duration::from_millis(500), events.next()).await
+        {
+            out.push(event);
+        }
+        out
     }
 
     /// Follows an association's events until it is at rest and returns its final record.
@@ -131,6 +149,25 @@ impl Harness {
             config,
         )
         .expect("cloud client")
+    }
+
+    /// Changes one configuration item of a cluster in the emulator (as an operator editing
+    /// `core-site.xml` would).
+    pub async fn set_cluster_config(&self, cluster: &str, file: &str, key: &str, value: &str) {
+        let body = serde_json::json!({"file": file, "key": key, "value": value});
+        self.stack
+            .cloud_hook(&format!("/_cloudsim/clusters/{cluster}/config"), &body)
+            .await
+            .expect("cluster config hook");
+    }
+
+    /// Puts a cluster of the emulator into an EMR `ClusterState` (for example `TERMINATED`).
+    pub async fn set_cluster_state(&self, cluster: &str, state: &str) {
+        let body = serde_json::json!({"State": state});
+        self.stack
+            .cloud_hook(&format!("/_cloudsim/clusters/{cluster}/state"), &body)
+            .await
+            .expect("cluster state hook");
     }
 
     /// The emulator's state.

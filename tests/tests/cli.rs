@@ -134,3 +134,83 @@ fn pki_issue_adds_identities_to_an_existing_ca() {
         "re-issuing over an existing certificate is refused"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn associate_stops_at_the_operator_gate_and_confirm_finishes_it() {
+    let (mut options, dir) = options();
+    options.consumer_extra_toml =
+        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
+    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+    let h = start(options, dir).await;
+    let group = "Serverless_res_group_1688000000000001_0002";
+    let target = [
+        &["associate", "--output", "json", "--resource-group", group][..],
+        &["--map", "2000000000000001=etl"],
+        &TARGET,
+    ]
+    .concat();
+
+    // The window is hours away: associate returns with exit code 3 while it waits.
+    let waiting = crossbind(&h, &target);
+    assert_eq!(
+        waiting.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&waiting.stderr)
+    );
+    let association = json(&waiting);
+    assert_eq!(association["state"], "WAITING");
+    assert_eq!(association["pending"]["kind"], "OFF_PEAK_WINDOW");
+    assert_eq!(association["account_mappings"][0]["cluster_account"], "etl");
+    let id = association["id"].as_str().unwrap().to_string();
+
+    // A plain confirm before the window is refused with what to do instead.
+    let early = crossbind(&h, &["confirm", "--output", "json", &id]);
+    assert!(!early.status.success());
+    let error = json(&early);
+    assert_eq!(error["error"]["code"], "FAILED_PRECONDITION");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--now")
+    );
+
+    // --now asks the operator at once; the command stops at the gate again.
+    let asked = crossbind(&h, &["confirm", "--now", "--output", "json", &id]);
+    assert_eq!(
+        asked.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
+    let asked = json(&asked);
+    assert_eq!(asked["pending"]["kind"], "OPERATOR_CONFIRMATION");
+    let instructions = asked["pending"]["instructions"].as_str().unwrap();
+    assert!(
+        instructions.contains(&format!("crossbind confirm {id}")),
+        "{instructions}"
+    );
+
+    let done = crossbind(&h, &["confirm", "--output", "json", &id]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let done = json(&done);
+    assert_eq!(done["state"], "SUCCEEDED");
+    assert_eq!(done["initialization"]["outside_window"], true);
+
+    let diagnosis = crossbind(&h, &["diagnose", "--output", "json", &id]);
+    assert!(diagnosis.status.success(), "no error findings exit 0");
+    let diagnosis = json(&diagnosis);
+    assert_eq!(diagnosis["healthy"], true);
+    assert!(!diagnosis["unchecked"].as_array().unwrap().is_empty());
+    let human = crossbind(&h, &["diagnose", &id]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("fix:") && text.contains("not checked"),
+        "{text}"
+    );
+}

@@ -1,21 +1,42 @@
 //! End-to-end: the coordinator killed with SIGKILL after each step in turn, then restarted on
 //! the same database; every association completes and the cloud holds no duplicate.
 
-use crossbind_proto::{AssociationState, EventKind, WatchAssociationRequest};
+use std::time::Duration;
+
+use crossbind_proto::{
+    AccountMapping, AssociationState, ConfirmInitializationRequest, EventKind,
+    GetAssociationRequest, PendingKind, WatchAssociationRequest,
+};
 use crossbind_tests::*;
 use serde_json::Value;
 use tokio_stream::StreamExt;
 
-/// The steps of an association in a standard-mode workspace, in the order they finish.
-const STEPS: [&str; 7] = [
+/// The steps of an association in a standard-mode workspace, in the order they finish;
+/// `initialize` stands for the moment the operator has been asked (it then waits).
+const STEPS: [&str; 11] = [
     "identify.provider",
     "identify.consumer",
     "preflight.cluster",
     "preflight.workspace",
+    "preflight.resource_group",
     "trust",
     "register.dev",
     "register.prod",
+    "bind.resource_group",
+    "map.accounts",
+    "initialize",
 ];
+
+/// Not bound to a workspace in the default world: the association binds it.
+const SPARE_GROUP: &str = "Serverless_res_group_1688000000000001_0002";
+/// A member of the consumer account the association maps to the cluster's `etl` account.
+const MEMBER: &str = "2000000000000001";
+
+fn count_mutations(state: &Value, action: &str) -> usize {
+    state["mutations"]
+        .as_array()
+        .map_or(0, |m| m.iter().filter(|m| m["Action"] == action).count())
+}
 
 fn check_no_duplicates(state: &Value) {
     let roles = roles(state, DEFAULT_PROVIDER_UID);
@@ -33,6 +54,20 @@ fn check_no_duplicates(state: &Value) {
         ["Dev", "Prod"],
         "one compute resource per environment: {resources:#?}"
     );
+    assert_eq!(count_mutations(state, "AssociateProjectToResourceGroup"), 1);
+    assert_eq!(
+        count_mutations(state, "UpdateComputeResourceAuthUserMappings"),
+        1
+    );
+    let cluster = state["accounts"][DEFAULT_PROVIDER_UID]["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["ClusterId"] == DEFAULT_CLUSTER_ID)
+        .unwrap();
+    let mappings = cluster["AuthUserMappings"].as_array().unwrap();
+    assert_eq!(mappings.len(), 1, "one mapping: {mappings:#?}");
+    assert_eq!(mappings[0]["UserId"], MEMBER);
 }
 
 /// Every cloud call takes this long, so the kill lands while the association is mid-way.
@@ -48,6 +83,12 @@ async fn a_coordinator_killed_after_any_step_resumes_without_duplicates() {
         let mut client = h.stack.client().await.unwrap();
         let mut request = request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID);
         request.idempotency_key = format!("kill-after-{kill_after}");
+        request.resource_group_id = SPARE_GROUP.to_string();
+        request.account_mappings = vec![AccountMapping {
+            member_uid: MEMBER.to_string(),
+            cluster_account: "etl".to_string(),
+        }];
+        request.initialize_now = true;
         let created = client
             .create_association(request.clone())
             .await
@@ -62,7 +103,8 @@ async fn a_coordinator_killed_after_any_step_resumes_without_duplicates() {
             .into_inner();
         let mut seen = false;
         while let Some(Ok(event)) = events.next().await {
-            if event.kind() == EventKind::StepSucceeded && event.step == kill_after {
+            let asked = kill_after == "initialize" && event.kind() == EventKind::ActionRequired;
+            if asked || (event.kind() == EventKind::StepSucceeded && event.step == kill_after) {
                 seen = true;
                 break;
             }
@@ -82,7 +124,48 @@ async fn a_coordinator_killed_after_any_step_resumes_without_duplicates() {
             again.id, created.id,
             "the idempotency key survived the crash"
         );
+        // The operator confirms once the (possibly resumed) association asks.
+        let asked = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                let now = client
+                    .get_association(GetAssociationRequest {
+                        id: created.id.clone(),
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner();
+                if now.pending.as_ref().map(|p| p.kind()) == Some(PendingKind::OperatorConfirmation)
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        assert!(
+            asked.is_ok(),
+            "killed after {kill_after}: never asked\n{}",
+            h.logs()
+        );
+        client
+            .confirm_initialization(ConfirmInitializationRequest {
+                id: created.id.clone(),
+                now: false,
+                failed: String::new(),
+            })
+            .await
+            .unwrap();
         let done = h.settle(&created.id).await;
+        let asks = h
+            .events(&created.id)
+            .await
+            .iter()
+            .filter(|e| e.kind() == EventKind::ActionRequired)
+            .count();
+        assert_eq!(
+            asks, 1,
+            "killed after {kill_after}: the operator is asked once"
+        );
         assert_eq!(
             done.state(),
             AssociationState::Succeeded,
@@ -99,11 +182,11 @@ async fn a_coordinator_killed_after_any_step_resumes_without_duplicates() {
         }
         h.stack.stop().await;
     }
-    // The two registrations run in parallel with the same emulated latency and finish
-    // within moments of each other, so a kill after either may land on a finished
-    // association. Every kill after an earlier step must have found it unfinished.
-    assert!(
-        resumed >= STEPS.len() - 2,
+    // Every kill lands before the operator's confirmation: each one interrupts the
+    // association, which the restarted coordinator resumes.
+    assert_eq!(
+        resumed,
+        STEPS.len(),
         "only {resumed} kills interrupted an association"
     );
 }

@@ -126,6 +126,12 @@ impl ProviderAgent for Echo {
     ) -> Result<Response<RevokeTrustResponse>, Status> {
         Err(Status::unimplemented("test server"))
     }
+    async fn diagnose_trust(
+        &self,
+        _: Request<crossbind_proto::DiagnoseTrustRequest>,
+    ) -> Result<Response<crossbind_proto::TrustDiagnosis>, Status> {
+        Err(Status::unimplemented("test server"))
+    }
 }
 
 /// A running test server; dropping it shuts the server down.

@@ -98,6 +98,110 @@ fn each_error_maps_to_its_code() {
             "still exists".to_owned(),
         ),
         (
+            Error::BadEntry {
+                field: "mappings",
+                index: 2,
+                problem: "maps member 1 again".to_owned(),
+            },
+            Code::InvalidArgument,
+            "request field mappings[2] maps member 1 again".to_owned(),
+        ),
+        (
+            Error::ResourceGroupNotFound {
+                group: "rg_1".to_owned(),
+                account: "1".to_owned(),
+                region: "cn-hangzhou".to_owned(),
+            },
+            Code::NotFound,
+            "resource group rg_1 does not exist in account 1 (region cn-hangzhou)".to_owned(),
+        ),
+        (
+            Error::ComputeResourceNotFound {
+                id: 7,
+                workspace: "9".to_owned(),
+            },
+            Code::NotFound,
+            "compute resource 7 does not exist in workspace 9".to_owned(),
+        ),
+        (
+            Error::ResourceGroupUnusable {
+                group: "rg_1".to_owned(),
+                status: "Stop".to_owned(),
+                advice: "start it again",
+            },
+            Code::FailedPrecondition,
+            "rg_1 is Stop, not Normal; start it again".to_owned(),
+        ),
+        (
+            Error::ResourceGroupWrongType {
+                group: "rg_1".to_owned(),
+                kind: "ExclusiveDataService".to_owned(),
+            },
+            Code::FailedPrecondition,
+            "accepted are CommonV2 (serverless) and ExclusiveScheduler".to_owned(),
+        ),
+        (
+            Error::OtherCluster {
+                id: 7,
+                workspace: "9".to_owned(),
+                found: "C-1".to_owned(),
+                asked: "C-2".to_owned(),
+            },
+            Code::FailedPrecondition,
+            "connects to cluster C-1, not C-2".to_owned(),
+        ),
+        (
+            Error::Unrecognised {
+                id: 7,
+                workspace: "9".to_owned(),
+            },
+            Code::FailedPrecondition,
+            "registration.connection_properties_template".to_owned(),
+        ),
+        (
+            Error::PasswordNotConfigured {
+                cluster: "C-1".to_owned(),
+                account: "etl".to_owned(),
+                key: "etl".to_owned(),
+            },
+            Code::FailedPrecondition,
+            "add account_mappings.password_env.etl".to_owned(),
+        ),
+        (
+            Error::PasswordUnset {
+                cluster: "C-1".to_owned(),
+                account: "etl".to_owned(),
+                key: "etl".to_owned(),
+                var: "ETL_PW".to_owned(),
+            },
+            Code::FailedPrecondition,
+            "the environment variable ETL_PW".to_owned(),
+        ),
+        (
+            Error::MappingsNotAllowed {
+                cluster: "C-1".to_owned(),
+                source: Box::new(refusal("InvalidParameter.AuthUserMappingNotAllowed")),
+            },
+            Code::FailedPrecondition,
+            "InvalidParameter.AuthUserMappingNotAllowed".to_owned(),
+        ),
+        (
+            Error::NotBound {
+                group: "rg_1".to_owned(),
+                workspace: "9".to_owned(),
+            },
+            Code::Unavailable,
+            "still not bound".to_owned(),
+        ),
+        (
+            Error::MappingsNotApplied {
+                id: 7,
+                member: "1".to_owned(),
+            },
+            Code::Unavailable,
+            "do not show member 1".to_owned(),
+        ),
+        (
             Error::Cloud {
                 action: "GetProject",
                 source: Box::new(crossbind_aliyun::Error::Timeout {

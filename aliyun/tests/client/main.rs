@@ -1,8 +1,9 @@
 //! Client tests over real HTTP against a canned server on 127.0.0.1:0: retries and nonces,
 //! rate-limit tokens, error bodies, secret redaction, signature round trips and every typed
-//! call's model.
+//! call's model (data sources and connectivity tests in `data_sources`).
 
 mod canary;
+mod data_sources;
 mod rate_limits;
 mod roundtrip;
 mod server;

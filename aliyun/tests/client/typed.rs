@@ -18,19 +18,19 @@ use serde_json::json;
 use super::server::{Canned, MockServer, Recorded};
 use super::{client_for, test_credentials};
 
-async fn serve(responses: Vec<Canned>) -> (MockServer, Client) {
+pub(super) async fn serve(responses: Vec<Canned>) -> (MockServer, Client) {
     let server = MockServer::start(responses).await;
     let client = client_for(server.url(), SignatureVersion::V2, test_credentials());
     (server, client)
 }
 
-fn only(server: &MockServer) -> Recorded {
+pub(super) fn only(server: &MockServer) -> Recorded {
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "{requests:?}");
     requests.into_iter().next().unwrap()
 }
 
-fn assert_call(r: &Recorded, action: &str, version: &str, params: &[(&str, &str)]) {
+pub(super) fn assert_call(r: &Recorded, action: &str, version: &str, params: &[(&str, &str)]) {
     assert_eq!(r.param("Action").as_deref(), Some(action), "{r:?}");
     assert_eq!(r.param("Version").as_deref(), Some(version), "{r:?}");
     for (k, v) in params {
@@ -46,7 +46,7 @@ fn cluster() -> ClusterId {
     ClusterId::new("c-b933c5aac8fe1234").unwrap()
 }
 
-fn workspace() -> WorkspaceId {
+pub(super) fn workspace() -> WorkspaceId {
     WorkspaceId::new("12345").unwrap()
 }
 
@@ -704,6 +704,53 @@ async fn associate_project_to_resource_group_sends_a_form_body() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(dataworks::codes::RESOURCE_GROUP_NOT_FOUND));
+}
+
+#[tokio::test]
+async fn dissociate_project_from_resource_group_sends_a_form_body() {
+    let (server, client) = serve(vec![Canned::fixture("DissociateProjectFromResourceGroup")]).await;
+    client
+        .dissociate_project_from_resource_group(&workspace(), "rg-one")
+        .await
+        .unwrap();
+    let r = only(&server);
+    assert_eq!(r.method, "POST");
+    assert!(
+        r.body.contains("ProjectId=12345") && r.body.contains("ResourceGroupId=rg-one"),
+        "{r:?}"
+    );
+    assert!(!r.target.contains("ResourceGroupId"), "{r:?}");
+    assert_call(
+        &r,
+        "DissociateProjectFromResourceGroup",
+        "2024-05-18",
+        &[("ProjectId", "12345"), ("ResourceGroupId", "rg-one")],
+    );
+
+    let (_s, client) = serve(vec![Canned::error(
+        404,
+        dataworks::codes::RESOURCE_GROUP_NOT_ASSOCIATED,
+        "not bound",
+    )])
+    .await;
+    let err = client
+        .dissociate_project_from_resource_group(&workspace(), "rg-one")
+        .await
+        .unwrap_err();
+    assert!(err.is_code("ResourceGroup.NotAssociated"), "{err:?}");
+    assert!(!err.kind().is_retryable());
+
+    let (_s, client) = serve(vec![Canned::json(
+        200,
+        r#"{"RequestId":"R7","Success":false}"#,
+    )])
+    .await;
+    let err = client
+        .dissociate_project_from_resource_group(&workspace(), "rg-one")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotApplied { .. }), "{err:?}");
+    assert_eq!(err.request_id(), Some("R7"));
 }
 
 #[tokio::test]

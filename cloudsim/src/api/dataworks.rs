@@ -1,9 +1,11 @@
 //! DataWorks 2024-05-18: `GetProject`, `ListProjects` and the EMR compute-resource actions (create, get, list,
 //! delete), including the cross-account rule: registering another account's cluster needs a
 //! role there that trusts the caller's DataWorks service, carries the EMR read policy and has
-//! propagated, and a cluster that qualifies. Resource groups (`groups`) and account mappings
-//! (`mappings`) are submodules. Other resource types and data sources are not emulated.
+//! propagated, and a cluster that qualifies. Resource groups (`groups`), account mappings
+//! (`mappings`) and data sources with their connectivity test (`data_sources`) are
+//! submodules. Other resource types are not emulated.
 
+pub(super) mod data_sources;
 pub(super) mod groups;
 pub(super) mod mappings;
 

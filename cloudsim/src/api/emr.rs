@@ -1,7 +1,7 @@
 //! EMR reads: 2021-03-20 `GetCluster`, `ListClusters`, `ListApplicationConfigs` and 2016-04-08
 //! `DescribeClusterV2`, over the caller's own clusters in the request's region. Clusters
 //! cannot be created or changed through the API; they come from the world file, and only
-//! their configuration items change, through the unsigned test endpoint.
+//! their state and configuration items change, through the unsigned test endpoints.
 
 use crossbind_aliyun::emr::codes;
 use serde_json::{Value, json};
@@ -95,7 +95,9 @@ pub(super) fn list_clusters(state: &mut State, ctx: &Ctx<'_>, params: &Params) -
 }
 
 /// `ListApplicationConfigs` (2021-03-20): cluster-level configuration items, filtered by
-/// `ApplicationName`, `ConfigFileName`, `ConfigItemKey` and `ConfigItemValue`.
+/// `ApplicationName`, `ConfigFileName`, `ConfigItemKey` and `ConfigItemValue`. Among them,
+/// `HIVE` / `hive-site.xml` / `hive.server2.authentication` is `LDAP` for a cluster with
+/// `ldap = true` and `NONE` (Hive's default) otherwise.
 pub(super) fn list_application_configs(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
     let region = params.required("RegionId")?;
     let id = params.required("ClusterId")?;
@@ -299,6 +301,12 @@ fn base_configs(cluster: &Cluster, uid: &str) -> Vec<Config> {
             } else {
                 "false"
             },
+        ),
+        item(
+            "HIVE",
+            "hive-site.xml",
+            "hive.server2.authentication",
+            if cluster.ldap { "LDAP" } else { "NONE" },
         ),
         item("SPARK", "spark-defaults.conf", "spark.master", "yarn"),
     ];

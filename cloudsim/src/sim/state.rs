@@ -1,6 +1,7 @@
-//! The emulator's mutable state: per-account roles, clusters (with their configuration changes
-//! and account mappings), workspaces, compute resources and resource groups, the AccessKey table, the nonce memory, the mutation log and the fault injector. It enforces
-//! no API rules; the `api` handlers do.
+//! The emulator's mutable state: per-account roles, clusters (with their state, configuration
+//! changes and account mappings), workspaces, compute resources, resource groups and data
+//! sources, the AccessKey table, the nonce memory, the mutation log and the fault injector. It
+//! enforces no API rules; the `api` handlers do.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 use tracing::info;
 
 use crate::faults::FaultInjector;
-use crate::world::{Cluster, PolicyType, ResourceGroup, Settings, Workspace, World};
+use crate::world::{Cluster, DataSource, PolicyType, ResourceGroup, Settings, Workspace, World};
 
 /// Everything behind the `Sim` lock.
 pub(crate) struct State {
@@ -45,6 +46,8 @@ pub(crate) struct AccountState {
     pub(crate) cluster_changes: BTreeMap<String, ClusterChanges>,
     pub(crate) workspaces: Vec<WorkspaceState>,
     pub(crate) resource_groups: Vec<ResourceGroupState>,
+    /// Data sources of the workspaces, from the world file (they exist since start).
+    pub(crate) data_sources: Vec<DataSource>,
 }
 
 /// A cluster's runtime changes: configuration items set by tests and the account mappings
@@ -217,6 +220,7 @@ impl State {
                     cluster_changes: BTreeMap::new(),
                     workspaces,
                     resource_groups,
+                    data_sources: account.data_sources,
                 },
             );
         }
@@ -243,6 +247,14 @@ impl State {
 
     pub(crate) fn account_mut(&mut self, uid: &AccountUid) -> Option<&mut AccountState> {
         self.accounts.get_mut(uid)
+    }
+
+    /// The cluster with this ID (compared ignoring case) in any account and region, with the
+    /// UID of the account that owns it.
+    pub(crate) fn find_cluster(&self, id: &str) -> Option<(&AccountUid, &Cluster)> {
+        self.accounts
+            .iter()
+            .find_map(|(uid, a)| a.cluster_any_region(id).map(|c| (uid, c)))
     }
 
     /// A fresh numeric role ID.
@@ -318,6 +330,12 @@ impl AccountState {
             .find(|c| c.id.as_str().eq_ignore_ascii_case(id))
     }
 
+    pub(crate) fn cluster_any_region_mut(&mut self, id: &str) -> Option<&mut Cluster> {
+        self.clusters
+            .iter_mut()
+            .find(|c| c.id.as_str().eq_ignore_ascii_case(id))
+    }
+
     /// The runtime changes of a cluster, if any were made.
     pub(crate) fn changes(&self, cluster_id: &str) -> Option<&ClusterChanges> {
         self.cluster_changes.get(&cluster_id.to_ascii_lowercase())
@@ -336,6 +354,13 @@ impl AccountState {
 
     pub(crate) fn resource_group_mut(&mut self, id: &str) -> Option<&mut ResourceGroupState> {
         self.resource_groups.iter_mut().find(|g| g.info.id == id)
+    }
+
+    /// The data source with this ID in workspace `workspace`.
+    pub(crate) fn data_source(&self, workspace: i64, id: i64) -> Option<&DataSource> {
+        self.data_sources
+            .iter()
+            .find(|d| d.workspace == workspace && d.id == id)
     }
 
     pub(crate) fn workspace(&self, id: i64) -> Option<&WorkspaceState> {

@@ -119,7 +119,34 @@ fn default_world_has_both_accounts_and_every_cluster_case() {
                 Normal,
                 Terminated
             ),
+            (
+                "C-4F5A6B7C8D9E0F1A",
+                Hadoop,
+                "EMR-3.38.3",
+                Local,
+                Kerberos,
+                Running
+            ),
+            (
+                "C-5A6B7C8D9E0F1A2B",
+                Hadoop,
+                "EMR-3.38.3",
+                Local,
+                Normal,
+                Running
+            ),
         ]
+    );
+    let ldap: Vec<&str> = b
+        .clusters
+        .iter()
+        .filter(|c| c.ldap)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ldap, ["C-4F5A6B7C8D9E0F1A", "C-5A6B7C8D9E0F1A2B"]);
+    assert!(
+        world.accounts.iter().all(|a| a.data_sources.is_empty()),
+        "the default world has no data source"
     );
     for account in &world.accounts {
         assert_eq!(account.access_keys.len(), 1, "{}", account.name);
@@ -336,7 +363,6 @@ fn resource_groups_take_defaults_and_bind_only_own_workspaces() {
             ),
         ]
     );
-    assert!(world.accounts[1].clusters.iter().all(|c| !c.ldap));
 
     let group = |workspaces: &str| {
         format!(
@@ -357,4 +383,82 @@ fn resource_groups_take_defaults_and_bind_only_own_workspaces() {
         "vswitch_id = \"s\"\nstatus = \"Broken\"",
     ));
     assert!(e.contains("status"), "{e}");
+}
+
+#[test]
+fn data_sources_are_read_and_checked_naming_the_key() {
+    let world = |sources: &str| {
+        format!(
+            "{MINIMAL}[[accounts.workspaces]]\nid = 5\nname = \"w\"\nmode = \"basic\"\nregion = \"cn-hangzhou\"\n\
+             [[accounts.workspaces]]\nid = 6\nname = \"s\"\nmode = \"standard\"\nregion = \"cn-hangzhou\"\n{sources}"
+        )
+    };
+    let source = |id: i64, workspace: i64, name: &str, env: &str| {
+        format!(
+            "[[accounts.data_sources]]\nid = {id}\nworkspace = {workspace}\nname = \"{name}\"\ntype = \"hive\"\n\
+             environment = \"{env}\"\ncluster_id = \"C-0000000000000009\"\n"
+        )
+    };
+    let two = format!("{}{}", source(1, 6, "h", "Dev"), source(2, 6, "h", "Prod"));
+    let parsed = World::from_toml(&world(&two)).unwrap();
+    let sources: Vec<(i64, i64, &str, &str, Environment, &str)> = parsed.accounts[0]
+        .data_sources
+        .iter()
+        .map(|d| {
+            (
+                d.id,
+                d.workspace,
+                d.name.as_str(),
+                d.source_type.as_str(),
+                d.environment,
+                d.cluster_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            (1, 6, "h", "hive", Environment::Dev, "C-0000000000000009"),
+            (2, 6, "h", "hive", Environment::Prod, "C-0000000000000009"),
+        ]
+    );
+
+    let cases = [
+        (source(0, 6, "h", "Prod"), "data_sources[0].id"),
+        (
+            format!("{}{}", source(1, 6, "h", "Prod"), source(1, 6, "g", "Prod")),
+            "data_sources[1].id",
+        ),
+        (source(1, 7, "h", "Prod"), "data_sources[0].workspace"),
+        (source(1, 5, "h", "Dev"), "data_sources[0].environment"),
+        (
+            format!("{}{}", source(1, 6, "h", "Prod"), source(2, 6, "h", "Prod")),
+            "data_sources[1].name",
+        ),
+        (source(1, 6, "", "Prod"), "data_sources[0].name"),
+        (
+            source(1, 6, "h", "Prod").replace("\"hive\"", "\"\""),
+            "data_sources[0].type",
+        ),
+    ];
+    for (sources, key) in cases {
+        let e = err(&world(&sources));
+        assert!(e.contains(&format!("accounts[0].{key}")), "{key}: {e}");
+    }
+    let e = err(&world(&source(1, 6, "h", "prod")));
+    assert!(e.contains("environment"), "{e}");
+    let e = err(&world(
+        &source(1, 6, "h", "Prod").replace("C-0000000000000009", ""),
+    ));
+    assert!(e.contains("cluster_id"), "{e}");
+}
+
+#[test]
+fn wire_words_round_trip() {
+    for state in ClusterState::ALL {
+        assert_eq!(ClusterState::from_wire(state.as_str()), Some(*state));
+    }
+    assert_eq!(ClusterState::ALL.len(), 8);
+    assert_eq!(ClusterState::from_wire("running"), None);
+    assert_eq!(Environment::from_wire("Prod"), Some(Environment::Prod));
 }

@@ -1,12 +1,14 @@
-//! One round trip through the real `crossbind_aliyun::Client`, V2 and V3, to prove the
-//! emulator accepts what the client sends (query, form body, GET).
+//! Round trips through the real `crossbind_aliyun::Client`, V2 and V3, to prove the emulator
+//! accepts what the client sends (query, form body, GET) and the typed diagnosis calls read
+//! what it answers.
 
 use std::sync::Arc;
 
 use crossbind_aliyun::client::{Client, ClientConfig, Method, RpcRequest, SignatureVersion};
 use crossbind_aliyun::credentials::Credentials;
+use crossbind_aliyun::dataworks::{ConnectState, ListDataSources, codes};
 use crossbind_aliyun::endpoint::{Endpoints, Product};
-use crossbind_aliyun::ids::RegionId;
+use crossbind_aliyun::ids::{RegionId, WorkspaceId};
 
 use crate::support::*;
 
@@ -43,6 +45,69 @@ async fn the_aliyun_client_is_accepted_with_both_signatures() {
             .form_param("Description", "a b+c");
         let body = b.call(create).await.unwrap();
         assert_eq!(body["Role"]["Description"], "a b+c", "{signature}");
+    }
+}
+
+#[tokio::test]
+async fn the_typed_diagnosis_calls_read_the_emulators_answers() {
+    const SPARE: &str = "Serverless_res_group_1688000000000001_0002";
+    let h = Harness::with_world(crate::data_sources::world()).await;
+    let workspace = WorkspaceId::new("10001").unwrap();
+    for signature in [SignatureVersion::V2, SignatureVersion::V3] {
+        let a = client(&h, A, signature);
+        let sources = a
+            .list_all_data_sources(&ListDataSources {
+                types: vec!["hive".to_owned()],
+                ..ListDataSources::new(workspace.clone())
+            })
+            .await
+            .unwrap();
+        let prod = sources.iter().find(|d| d.id == 50001).expect("listed");
+        assert_eq!(
+            (prod.name.as_str(), prod.r#type.as_str()),
+            ("hive_etl", "hive")
+        );
+        assert_eq!(prod.env_type.as_deref(), Some("Prod"));
+        assert_eq!(prod.cluster_id.as_deref(), Some(ELIGIBLE));
+        assert_eq!(prod.cross_account_owner_id.as_deref(), Some(B_UID));
+        assert_eq!(sources.len(), 4, "{signature}");
+
+        let unbound = a
+            .test_data_source_connectivity(&workspace, 50001, SPARE)
+            .await
+            .unwrap();
+        assert_eq!(
+            unbound.connect_state,
+            ConnectState::ConfigError,
+            "{signature}"
+        );
+        a.associate_project_to_resource_group(&workspace, SPARE)
+            .await
+            .unwrap();
+        let bound = a
+            .test_data_source_connectivity(&workspace, 50001, SPARE)
+            .await
+            .unwrap();
+        assert!(
+            bound.connect_state.is_connectable(),
+            "{signature}: {bound:?}"
+        );
+        assert_eq!(bound.connect_message, None);
+        assert_eq!(bound.detail_logs.len(), 3);
+
+        a.dissociate_project_from_resource_group(&workspace, SPARE)
+            .await
+            .unwrap();
+        let err = a
+            .dissociate_project_from_resource_group(&workspace, SPARE)
+            .await
+            .unwrap_err();
+        assert!(err.is_code(codes::RESOURCE_GROUP_NOT_ASSOCIATED), "{err:?}");
+        let err = a
+            .test_data_source_connectivity(&workspace, 59999, SPARE)
+            .await
+            .unwrap_err();
+        assert!(err.is_code(codes::DATA_SOURCE_NOT_FOUND), "{err:?}");
     }
 }
 

@@ -72,7 +72,7 @@ async fn list_clusters_filters_by_repeat_lists_and_pages() {
     let all = ok(h
         .call(B, "ListClusters", EMR, &[("RegionId", REGION)])
         .await);
-    assert_eq!(all["TotalCount"], 7);
+    assert_eq!(all["TotalCount"], 9);
     assert!(all.get("NextToken").is_none());
 
     let filtered = ok(h
@@ -88,7 +88,7 @@ async fn list_clusters_filters_by_repeat_lists_and_pages() {
             ],
         )
         .await);
-    assert_eq!(filtered["TotalCount"], 5);
+    assert_eq!(filtered["TotalCount"], 7);
     assert!(!ids(&filtered).contains(&"C-3E4F5A6B7C8D9E0F".to_owned()));
 
     let by_id = ok(h
@@ -110,10 +110,10 @@ async fn list_clusters_filters_by_repeat_lists_and_pages() {
             B,
             "ListClusters",
             EMR,
-            &[("RegionId", REGION), ("MaxResults", "4")],
+            &[("RegionId", REGION), ("MaxResults", "5")],
         )
         .await);
-    assert_eq!(ids(&page1).len(), 4);
+    assert_eq!(ids(&page1).len(), 5);
     let token = page1["NextToken"].as_str().unwrap().to_owned();
     let page2 = ok(h
         .call(
@@ -122,12 +122,12 @@ async fn list_clusters_filters_by_repeat_lists_and_pages() {
             EMR,
             &[
                 ("RegionId", REGION),
-                ("MaxResults", "4"),
+                ("MaxResults", "5"),
                 ("NextToken", &token),
             ],
         )
         .await);
-    assert_eq!(ids(&page2).len(), 3);
+    assert_eq!(ids(&page2).len(), 4);
     assert!(page2.get("NextToken").is_none());
     assert!(ids(&page2).iter().all(|id| !ids(&page1).contains(id)));
 

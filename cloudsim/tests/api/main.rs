@@ -3,6 +3,8 @@
 
 mod binary;
 mod client;
+mod clusters;
+mod data_sources;
 mod dataworks;
 mod emr;
 mod faults;

@@ -1,6 +1,6 @@
 //! DataWorks resource groups: listing with filters and the misspelled vSwitch field, binding
-//! to a workspace, the bound-workspace list, unknown IDs; and the test endpoint that changes
-//! a cluster's configuration.
+//! to and unbinding from a workspace, the bound-workspace list, unknown IDs; and the test
+//! endpoint that changes a cluster's configuration.
 
 use serde_json::{Value, json};
 
@@ -153,6 +153,97 @@ async fn associating_binds_once_and_records_each_call() {
         &[("ProjectId", "10002")],
     );
     assert_eq!(ids(&ok(h.send_v2(&call).await)), vec![SPARE]);
+}
+
+async fn dissociate(h: &Harness, project: &str, group: &str) -> (u16, Value) {
+    let call = h.v2(
+        A,
+        Carry::PostForm,
+        "DissociateProjectFromResourceGroup",
+        DATAWORKS,
+        &[("ProjectId", project), ("ResourceGroupId", group)],
+    );
+    h.send_v2(&call).await
+}
+
+#[tokio::test]
+async fn dissociating_unbinds_once_and_then_is_refused() {
+    let h = Harness::start().await;
+    let bind = h.v2(
+        A,
+        Carry::PostForm,
+        "AssociateProjectToResourceGroup",
+        DATAWORKS,
+        &[("ProjectId", "10002"), ("ResourceGroupId", SPARE)],
+    );
+    ok(h.send_v2(&bind).await);
+    assert_eq!(bound(&h).await, json!([10002]));
+    assert_eq!(ok(dissociate(&h, "10002", SPARE).await)["Success"], true);
+    assert_eq!(bound(&h).await, json!([]));
+    let call = h.v2(
+        A,
+        Carry::Get,
+        "ListResourceGroups",
+        DATAWORKS,
+        &[("ProjectId", "10002")],
+    );
+    assert!(ids(&ok(h.send_v2(&call).await)).is_empty());
+
+    let again = dissociate(&h, "10002", SPARE).await;
+    assert_error(&again, 404, "ResourceGroup.NotAssociated");
+    assert!(
+        again.1["Message"]
+            .as_str()
+            .unwrap()
+            .contains("not bound to workspace 10002"),
+        "{}",
+        again.1
+    );
+    // The group bound from the start can be unbound too, with a V3 signature.
+    let v3 = h
+        .call_v3(
+            A,
+            "POST",
+            "DissociateProjectFromResourceGroup",
+            DATAWORKS,
+            &[],
+            &[("ProjectId", "10001"), ("ResourceGroupId", BOUND)],
+        )
+        .await;
+    assert_eq!(ok(v3)["Success"], true);
+    let state = h.state().await;
+    assert_eq!(
+        state["accounts"][A_UID]["resource_groups"][0]["Workspaces"],
+        json!([])
+    );
+    assert_eq!(
+        h.mutations(),
+        [
+            "AssociateProjectToResourceGroup",
+            "DissociateProjectFromResourceGroup",
+            "DissociateProjectFromResourceGroup"
+        ]
+    );
+
+    assert_error(
+        &dissociate(&h, "10001", "rg-nope").await,
+        404,
+        "ResourceGroup.NotFound",
+    );
+    assert_error(
+        &dissociate(&h, "99999", SPARE).await,
+        404,
+        "Project.NotFound",
+    );
+    let call = h.v2(
+        B,
+        Carry::PostForm,
+        "DissociateProjectFromResourceGroup",
+        DATAWORKS,
+        &[("ProjectId", "10001"), ("ResourceGroupId", BOUND)],
+    );
+    assert_error(&h.send_v2(&call).await, 404, "Project.NotFound");
+    assert_eq!(h.mutations().len(), 3, "refusals change nothing");
 }
 
 #[tokio::test]

@@ -361,7 +361,7 @@ async fn requests_are_counted_and_inspection_is_unsigned() {
         state["accounts"][B_UID]["clusters"]
             .as_array()
             .map(Vec::len),
-        Some(7)
+        Some(9)
     );
     assert!(state["mutations"].as_array().is_some_and(Vec::is_empty));
     assert!(!state.to_string().contains(A.secret));

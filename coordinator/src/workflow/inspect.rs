@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use crossbind_proto::{
-    AssociationState, CheckClusterRequest, CheckWorkspaceRequest, CreateAssociationRequest, Drift,
-    DriftReport, EventKind, GetIdentityRequest, GrantTrustRequest, Plan, PlannedChange,
-    RegisterClusterRequest,
+    ApplyAccountMappingsRequest, AssociationState, BindResourceGroupRequest, CheckClusterRequest,
+    CheckResourceGroupRequest, CheckWorkspaceRequest, CreateAssociationRequest, Drift, DriftReport,
+    EventKind, GetIdentityRequest, GrantTrustRequest, Plan, PlanInitializationRequest,
+    PlannedChange, RegisterClusterRequest,
 };
 use tonic::{Response, Status};
 use tracing::{Instrument, info, info_span, warn};
@@ -101,6 +102,28 @@ impl Engine {
             plan.failure = Some(ineligible(&cluster));
             return Ok(plan);
         }
+        if let Err(refusal) = super::mappings::allowed(&spec.mappings, &cluster) {
+            plan.failure = Some(refusal);
+            return Ok(plan);
+        }
+        if let Some(group) = &spec.resource_group {
+            let check = patiently(deadline, || {
+                let mut c = consumer.clone();
+                let request = CheckResourceGroupRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    resource_group_id: group.clone(),
+                };
+                async move { c.check_resource_group(request).await }
+            })
+            .await;
+            match check {
+                Ok(check) => plan.resource_group = Some(check),
+                Err(status) => {
+                    plan.failure = Some(step_failure(steps::PREFLIGHT_RESOURCE_GROUP, &status));
+                    return Ok(plan);
+                }
+            }
+        }
 
         let grant = provider
             .grant_trust(GrantTrustRequest {
@@ -119,6 +142,7 @@ impl Engine {
                 action: change.action.clone(),
                 description: change.description.clone(),
             }));
+        let mut existing_resource = None;
         for environment in workspace.environments() {
             let registered = consumer
                 .register_cluster(RegisterClusterRequest {
@@ -148,9 +172,136 @@ impl Engine {
                         grant.role_name
                     ),
                 });
+            } else if !registered.compute_resource_id.is_empty() {
+                existing_resource.get_or_insert(registered.compute_resource_id.clone());
             }
         }
+        self.plan_after_registration(
+            &spec,
+            &mut plan,
+            &mut consumer,
+            existing_resource,
+            &workspace,
+        )
+        .await?;
         Ok(plan)
+    }
+
+    /// The plan of the steps after registration: binding, mappings, initialization.
+    async fn plan_after_registration(
+        &self,
+        spec: &Spec,
+        plan: &mut Plan,
+        consumer: &mut crossbind_proto::consumer_agent_client::ConsumerAgentClient<
+            tonic::transport::Channel,
+        >,
+        existing_resource: Option<String>,
+        workspace: &crossbind_proto::WorkspaceCheck,
+    ) -> Result<(), RequestError> {
+        let consumer_uid = spec.consumer.to_string();
+        if let Some(group) = &spec.resource_group {
+            let bound = consumer
+                .bind_resource_group(BindResourceGroupRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    resource_group_id: group.clone(),
+                    dry_run: true,
+                })
+                .await
+                .map_err(|s| RequestError::from_agent(steps::BIND_RESOURCE_GROUP, &s))?
+                .into_inner();
+            if bound.bound_now {
+                plan.changes.push(PlannedChange {
+                    step: steps::BIND_RESOURCE_GROUP.to_string(),
+                    account_uid: consumer_uid.clone(),
+                    action: "AssociateProjectToResourceGroup".to_string(),
+                    description: format!(
+                        "bind resource group {group} to workspace {}",
+                        spec.workspace
+                    ),
+                });
+            }
+        }
+        if !spec.mappings.is_empty() {
+            let description = match existing_resource {
+                Some(resource) => {
+                    let planned = consumer
+                        .apply_account_mappings(ApplyAccountMappingsRequest {
+                            workspace_id: spec.workspace.to_string(),
+                            compute_resource_id: resource,
+                            cluster_id: spec.cluster.to_string(),
+                            mappings: spec.mappings.clone(),
+                            dry_run: true,
+                        })
+                        .await
+                        .map_err(|s| RequestError::from_agent(steps::MAP_ACCOUNTS, &s))?
+                        .into_inner();
+                    (!planned.added.is_empty() || !planned.changed.is_empty()).then(|| {
+                        format!(
+                            "map members: add {}, change {}",
+                            or_none(&planned.added),
+                            or_none(&planned.changed)
+                        )
+                    })
+                }
+                None => Some(format!(
+                    "map {} member(s) to cluster accounts once the cluster is registered",
+                    spec.mappings.len()
+                )),
+            };
+            if let Some(description) = description {
+                plan.changes.push(PlannedChange {
+                    step: steps::MAP_ACCOUNTS.to_string(),
+                    account_uid: consumer_uid.clone(),
+                    action: "UpdateComputeResourceAuthUserMappings".to_string(),
+                    description,
+                });
+            }
+        }
+        let Some(group) = &spec.resource_group else {
+            return Ok(());
+        };
+        let last = self
+            .records
+            .by_business_key(&spec.business_key())
+            .and_then(|a| a.initialization);
+        let Some(cluster) = plan.cluster.clone() else {
+            return Ok(());
+        };
+        let Some(reason) = super::gate::due_reason(last.as_ref(), group, &cluster) else {
+            return Ok(());
+        };
+        let initialization = consumer
+            .plan_initialization(PlanInitializationRequest {
+                workspace_id: spec.workspace.to_string(),
+                resource_group_id: group.clone(),
+                provider_account_uid: spec.provider.to_string(),
+                cluster_id: spec.cluster.to_string(),
+                compute_resource_name: spec.resource_name.clone(),
+                environments: workspace.environments.clone(),
+                after: super::gate::rfc3339(self.clock.now()),
+                reason: reason.clone(),
+            })
+            .await
+            .map_err(|s| RequestError::from_agent(steps::INITIALIZE, &s))?
+            .into_inner();
+        let when = if spec.initialize_now || initialization.window_start.is_empty() {
+            "now (outside any off-peak window: running tasks on the group may fail)".to_string()
+        } else {
+            format!(
+                "in the off-peak window {} to {} ({})",
+                initialization.window_start, initialization.window_end, initialization.windows
+            )
+        };
+        plan.changes.push(PlannedChange {
+            step: steps::INITIALIZE.to_string(),
+            account_uid: consumer_uid,
+            action: "console: Initialize Resource Group".to_string(),
+            description: format!(
+                "{reason}: an operator initializes resource group {group} for the cluster {when}                  and confirms with `crossbind confirm`"
+            ),
+        });
+        plan.initialization = Some(initialization);
+        Ok(())
     }
 
     /// Re-reads what a succeeded association set up and reports every difference.
@@ -236,13 +387,93 @@ impl Engine {
             }
         }
 
+        if let Some(group) = &spec.resource_group {
+            let check = consumer
+                .check_resource_group(CheckResourceGroupRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    resource_group_id: group.clone(),
+                })
+                .await
+                .map_err(|s| RequestError::from_agent(steps::PREFLIGHT_RESOURCE_GROUP, &s))?
+                .into_inner();
+            if !check.bound {
+                drifts.push(Drift {
+                    account_uid: spec.consumer.to_string(),
+                    resource: format!("resource group {group}"),
+                    description: format!("is no longer bound to workspace {}", spec.workspace),
+                });
+            }
+        }
+        if let Some(resource) = association
+            .resources
+            .iter()
+            .find(|r| !r.compute_resource_id.is_empty())
+            .filter(|_| !spec.mappings.is_empty())
+        {
+            let planned = consumer
+                .apply_account_mappings(ApplyAccountMappingsRequest {
+                    workspace_id: spec.workspace.to_string(),
+                    compute_resource_id: resource.compute_resource_id.clone(),
+                    cluster_id: spec.cluster.to_string(),
+                    mappings: spec.mappings.clone(),
+                    dry_run: true,
+                })
+                .await
+                .map_err(|s| RequestError::from_agent(steps::MAP_ACCOUNTS, &s))?
+                .into_inner();
+            for member in planned.added.iter().chain(&planned.changed) {
+                drifts.push(Drift {
+                    account_uid: spec.consumer.to_string(),
+                    resource: format!("account mapping of member {member}"),
+                    description: "is missing or names another cluster account".to_string(),
+                });
+            }
+        }
+
+        // Not a drift: the cluster moved on, and the resource group must follow.
+        let reinitialization_due = match (&spec.resource_group, &association.initialization) {
+            (Some(group), Some(last)) => {
+                let cluster = provider
+                    .check_cluster(CheckClusterRequest {
+                        cluster_id: spec.cluster.to_string(),
+                        consumer_account_uid: consumer_uid.clone(),
+                        role_name: spec.role.to_string(),
+                    })
+                    .await
+                    .map_err(|s| RequestError::from_agent(steps::PREFLIGHT_CLUSTER, &s))?
+                    .into_inner();
+                super::gate::due_reason(Some(last), group, &cluster).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+
         let report = DriftReport {
             association_id: id.to_string(),
             drifted: !drifts.is_empty(),
             drifts,
             checked_at: store::now(),
+            reinitialization_due: reinitialization_due.clone(),
         };
-        self.records.update(id, |a| a.drift = Some(report.clone()));
+        let newly_due = !reinitialization_due.is_empty()
+            && association.reinitialization_due != reinitialization_due;
+        self.records.update(id, |a| {
+            a.drift = Some(report.clone());
+            a.reinitialization_due = reinitialization_due.clone();
+        });
+        if newly_due {
+            warn!(
+                association.id = id,
+                "re-initialization due: {reinitialization_due}"
+            );
+            self.event(
+                id,
+                EventKind::ReinitializationDue,
+                steps::INITIALIZE,
+                format!(
+                    "the resource group must be initialized again: {reinitialization_due}; apply                      the association again (it waits for the off-peak window and asks for the                      console step)"
+                ),
+            );
+        }
         if report.drifted {
             let summary: Vec<String> = report
                 .drifts
@@ -291,7 +522,7 @@ impl Engine {
 
 /// Calls an agent, retrying transient failures up to `deadline` (for the read-only verbs,
 /// which record no attempts).
-async fn patiently<T, F, Fut>(deadline: Duration, mut call: F) -> Result<T, Status>
+pub(super) async fn patiently<T, F, Fut>(deadline: Duration, mut call: F) -> Result<T, Status>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Response<T>, Status>>,
@@ -310,5 +541,14 @@ where
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+}
+
+/// `a, b` or `none`.
+fn or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
     }
 }

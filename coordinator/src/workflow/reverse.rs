@@ -1,6 +1,8 @@
-//! Dissociation, the reverse saga: the consumer deletes its compute resources, then the
-//! provider removes the consumer's principal from the trust policy and, only when crossbind
-//! created the role and no other principal remains, detaches the policy and deletes it.
+//! Dissociation, the reverse saga: the consumer removes the account mappings this association
+//! added (while a compute resource still reaches them) and deletes its compute resources, then
+//! the provider removes the consumer's principal from the trust policy and, only when crossbind
+//! created the role and no other principal remains, detaches the policy and deletes it. The
+//! resource group stays bound to the workspace: other tasks may run on it by then.
 //!
 //! Each agent verifies its deletes by reading back, so "already gone" is success and "still
 //! there" is a failure. Only what the association set up is undone: an environment that was
@@ -75,7 +77,11 @@ impl Engine {
             .await
             .map_err(|e| setup_failure(steps::REVOKE, e))?;
 
-        // 1. The compute resources, every environment that registration reached.
+        // 1. The mappings this association added (they need a compute resource to go through).
+        self.checkpoint(id)?;
+        self.unmap_accounts(id, spec, &consumer).await?;
+
+        // 2. The compute resources, every environment that registration reached.
         self.checkpoint(id)?;
         let mut work = Vec::new();
         for (environment, forward, reverse) in [
@@ -151,7 +157,7 @@ impl Engine {
             return Err(stop);
         }
 
-        // 2. The trust, only when the association's trust step ran.
+        // 3. The trust, only when the association's trust step ran.
         self.checkpoint(id)?;
         let trust_ran = done
             .steps

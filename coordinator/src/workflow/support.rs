@@ -42,6 +42,20 @@ pub(super) fn check_resource_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// DataWorks resource group ids: letters, digits, `_` and `-`, at most 128 characters
+/// (`Serverless_res_group_524257424564736_6831777003`).
+pub(super) fn check_resource_group_id(id: &str) -> Result<(), String> {
+    let chars_ok = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if id.len() > 128 || !chars_ok {
+        return Err(format!(
+            "{id:?} must be a DataWorks resource group id: up to 128 letters, digits, '_' or '-'"
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn register_step(environment: Environment) -> &'static str {
     match environment {
         Environment::Dev => steps::REGISTER_DEV,
@@ -69,6 +83,11 @@ impl Verdict for crossbind_proto::GrantTrustResponse {}
 impl Verdict for crossbind_proto::RegisterClusterResponse {}
 impl Verdict for crossbind_proto::UnregisterClusterResponse {}
 impl Verdict for crossbind_proto::RevokeTrustResponse {}
+impl Verdict for crossbind_proto::ResourceGroupCheck {}
+impl Verdict for crossbind_proto::BindResourceGroupResponse {}
+impl Verdict for crossbind_proto::ApplyAccountMappingsResponse {}
+impl Verdict for crossbind_proto::RemoveAccountMappingsResponse {}
+impl Verdict for crossbind_proto::InitializationPlan {}
 
 /// Awaits two steps together; when both fail, the failures are combined, and a cancel wins.
 pub(super) async fn join_steps<A, B>(
@@ -154,6 +173,7 @@ pub(super) fn step_failure(step: &str, status: &Status) -> Failure {
     let reason = match (step, status.code()) {
         (steps::PREFLIGHT_CLUSTER, Code::NotFound) => "CLUSTER_NOT_FOUND",
         (steps::PREFLIGHT_WORKSPACE, Code::NotFound) => "WORKSPACE_NOT_FOUND",
+        (steps::PREFLIGHT_RESOURCE_GROUP, Code::NotFound) => "RESOURCE_GROUP_NOT_FOUND",
         (_, Code::PermissionDenied) => "PERMISSION_DENIED",
         (_, Code::Unauthenticated) => "UNAUTHENTICATED",
         (_, Code::InvalidArgument) => "INVALID_ARGUMENT",
@@ -302,4 +322,39 @@ pub(super) fn describe_registration(
             registered.compute_resource_name, registered.compute_resource_id
         )
     }
+}
+
+pub(super) fn describe_resource_group(group: &crossbind_proto::ResourceGroupCheck) -> String {
+    format!(
+        "resource group {} ({}, {} {}) in VPC {} / vSwitch {}, {}",
+        group.resource_group_id,
+        group.name,
+        group.r#type,
+        group.status,
+        or_unknown(&group.vpc_id),
+        or_unknown(&group.vswitch_id),
+        if group.bound {
+            "bound to the workspace"
+        } else {
+            "not yet bound to the workspace"
+        }
+    )
+}
+
+pub(super) fn describe_binding(bound: &crossbind_proto::BindResourceGroupResponse) -> String {
+    let id = bound
+        .resource_group
+        .as_ref()
+        .map(|g| g.resource_group_id.as_str())
+        .unwrap_or("?");
+    if bound.bound_now {
+        format!("bound resource group {id} to the workspace")
+    } else {
+        format!("resource group {id} was already bound to the workspace; nothing changed")
+    }
+}
+
+/// `unknown` for an empty string, for sentences.
+pub(super) fn or_unknown(text: &str) -> &str {
+    if text.is_empty() { "unknown" } else { text }
 }

@@ -102,6 +102,17 @@ pub struct ClusterCheck {
     /// with the one recorded at the last initialization.
     #[prost(string, tag = "12")]
     pub config_fingerprint: ::prost::alloc::string::String,
+    /// The cluster's network placement.
+    #[prost(string, tag = "13")]
+    pub vpc_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "14")]
+    pub vswitch_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "15")]
+    pub zone_id: ::prost::alloc::string::String,
+    /// True when LDAP authentication is on (DataWorks refuses account mappings when both LDAP and
+    /// Kerberos are on).
+    #[prost(bool, tag = "16")]
+    pub ldap: bool,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GrantTrustRequest {
@@ -162,6 +173,45 @@ pub struct RevokeTrustResponse {
     pub role_deleted: bool,
     #[prost(message, repeated, tag = "2")]
     pub changes: ::prost::alloc::vec::Vec<Change>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DiagnoseTrustRequest {
+    /// Taken by the coordinator from the consumer agent's authenticated identity.
+    #[prost(string, tag = "1")]
+    pub consumer_account_uid: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub role_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub cluster_id: ::prost::alloc::string::String,
+}
+/// What the provider account holds for one association, as its own credentials can read it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TrustDiagnosis {
+    #[prost(string, tag = "1")]
+    pub role_name: ::prost::alloc::string::String,
+    /// False when the role does not exist; the role fields below are then empty or false.
+    #[prost(bool, tag = "2")]
+    pub role_exists: bool,
+    #[prost(string, tag = "3")]
+    pub role_arn: ::prost::alloc::string::String,
+    /// The principal the consumer's DataWorks service assumes the role as.
+    #[prost(string, tag = "4")]
+    pub principal: ::prost::alloc::string::String,
+    /// True when the trust policy lets that principal assume the role.
+    #[prost(bool, tag = "5")]
+    pub principal_trusted: bool,
+    /// True when AliyunDataWorksAccessingEMRReadOnlyPolicy is attached to the role.
+    #[prost(bool, tag = "6")]
+    pub policy_attached: bool,
+    /// The trust policy as RAM holds it.
+    #[prost(string, tag = "7")]
+    pub trust_policy: ::prost::alloc::string::String,
+    /// False when the cluster does not exist (or is not visible to the provider's credentials).
+    #[prost(bool, tag = "8")]
+    pub cluster_found: bool,
+    /// The cluster's state, eligibility and network, when found.
+    #[prost(message, optional, tag = "9")]
+    pub cluster: ::core::option::Option<ClusterCheck>,
 }
 /// Why a cluster cannot be registered across accounts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
@@ -420,6 +470,29 @@ pub mod provider_agent_client {
                 .insert(GrpcMethod::new("crossbind.v1.ProviderAgent", "RevokeTrust"));
             self.inner.unary(req, path, codec).await
         }
+        /// Reads the role, its trust policy and attachment, and the cluster, for a connectivity
+        /// diagnosis. Changes nothing.
+        pub async fn diagnose_trust(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DiagnoseTrustRequest>,
+        ) -> std::result::Result<tonic::Response<super::TrustDiagnosis>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ProviderAgent/DiagnoseTrust",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("crossbind.v1.ProviderAgent", "DiagnoseTrust"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -469,6 +542,12 @@ pub mod provider_agent_server {
             tonic::Response<super::RevokeTrustResponse>,
             tonic::Status,
         >;
+        /// Reads the role, its trust policy and attachment, and the cluster, for a connectivity
+        /// diagnosis. Changes nothing.
+        async fn diagnose_trust(
+            &self,
+            request: tonic::Request<super::DiagnoseTrustRequest>,
+        ) -> std::result::Result<tonic::Response<super::TrustDiagnosis>, tonic::Status>;
     }
     /// Served by `crossbind-provider`. Only the coordinator identity may call it.
     #[derive(Debug)]
@@ -776,6 +855,51 @@ pub mod provider_agent_server {
                     };
                     Box::pin(fut)
                 }
+                "/crossbind.v1.ProviderAgent/DiagnoseTrust" => {
+                    #[allow(non_camel_case_types)]
+                    struct DiagnoseTrustSvc<T: ProviderAgent>(pub Arc<T>);
+                    impl<
+                        T: ProviderAgent,
+                    > tonic::server::UnaryService<super::DiagnoseTrustRequest>
+                    for DiagnoseTrustSvc<T> {
+                        type Response = super::TrustDiagnosis;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DiagnoseTrustRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ProviderAgent>::diagnose_trust(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DiagnoseTrustSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
                 _ => {
                     Box::pin(async move {
                         let mut response = http::Response::new(
@@ -904,6 +1028,238 @@ pub struct UnregisterClusterResponse {
     /// False when the resource was already gone.
     #[prost(bool, tag = "1")]
     pub deleted: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckResourceGroupRequest {
+    #[prost(string, tag = "1")]
+    pub workspace_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub resource_group_id: ::prost::alloc::string::String,
+}
+/// A DataWorks resource group as ListResourceGroups reports it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ResourceGroupCheck {
+    #[prost(string, tag = "1")]
+    pub resource_group_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub name: ::prost::alloc::string::String,
+    /// ResourceGroupType, for example "CommonV2".
+    #[prost(string, tag = "3")]
+    pub r#type: ::prost::alloc::string::String,
+    /// For example "Normal".
+    #[prost(string, tag = "4")]
+    pub status: ::prost::alloc::string::String,
+    /// The group's network.
+    #[prost(string, tag = "5")]
+    pub vpc_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub vswitch_id: ::prost::alloc::string::String,
+    /// True when the group is bound to the workspace.
+    #[prost(bool, tag = "7")]
+    pub bound: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BindResourceGroupRequest {
+    #[prost(string, tag = "1")]
+    pub workspace_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub resource_group_id: ::prost::alloc::string::String,
+    #[prost(bool, tag = "3")]
+    pub dry_run: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BindResourceGroupResponse {
+    /// True when this call bound the group (or, in a dry run, would bind it).
+    #[prost(bool, tag = "1")]
+    pub bound_now: bool,
+    /// The group after the call.
+    #[prost(message, optional, tag = "2")]
+    pub resource_group: ::core::option::Option<ResourceGroupCheck>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PlanInitializationRequest {
+    #[prost(string, tag = "1")]
+    pub workspace_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub resource_group_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub provider_account_uid: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub cluster_id: ::prost::alloc::string::String,
+    /// The compute resource name (the same in every environment) and the environments to initialize.
+    #[prost(string, tag = "5")]
+    pub compute_resource_name: ::prost::alloc::string::String,
+    #[prost(enumeration = "Environment", repeated, tag = "6")]
+    pub environments: ::prost::alloc::vec::Vec<i32>,
+    /// RFC 3339; the window returned is the first one open at or after this instant.
+    #[prost(string, tag = "7")]
+    pub after: ::prost::alloc::string::String,
+    /// Why the initialization is due, for the operator: "first association", "the cluster's
+    /// configuration changed" ...
+    #[prost(string, tag = "8")]
+    pub reason: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct InitializationPlan {
+    /// RFC 3339 bounds of the window. Both empty when the consumer configures no off-peak windows
+    /// (then any time is accepted, and the coordinator says so).
+    #[prost(string, tag = "1")]
+    pub window_start: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub window_end: ::prost::alloc::string::String,
+    /// The windows as configured, for example "Mon-Fri 01:00-05:00 (Asia/Shanghai)".
+    #[prost(string, tag = "3")]
+    pub windows: ::prost::alloc::string::String,
+    /// What the operator must do in the console, step by step.
+    #[prost(string, tag = "4")]
+    pub instructions: ::prost::alloc::string::String,
+    /// The console page to start from.
+    #[prost(string, tag = "5")]
+    pub console_url: ::prost::alloc::string::String,
+}
+/// One member account mapped to a cluster account.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AccountMapping {
+    /// The Alibaba Cloud UID of the member (a RAM user or the root account) of the consumer account.
+    #[prost(string, tag = "1")]
+    pub member_uid: ::prost::alloc::string::String,
+    /// The cluster (or LDAP) account the member's tasks run as.
+    #[prost(string, tag = "2")]
+    pub cluster_account: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ApplyAccountMappingsRequest {
+    #[prost(string, tag = "1")]
+    pub workspace_id: ::prost::alloc::string::String,
+    /// Any compute resource of the cluster: a mapping applies to every workspace that registered it.
+    #[prost(string, tag = "2")]
+    pub compute_resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub cluster_id: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "4")]
+    pub mappings: ::prost::alloc::vec::Vec<AccountMapping>,
+    /// When true, reports what would be added or changed and changes nothing.
+    #[prost(bool, tag = "5")]
+    pub dry_run: bool,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ApplyAccountMappingsResponse {
+    /// The cluster's authentication as DataWorks reports it, for example "ldap".
+    #[prost(string, tag = "1")]
+    pub hadoop_auth_type: ::prost::alloc::string::String,
+    /// Members that had no mapping before.
+    #[prost(string, repeated, tag = "2")]
+    pub added: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Members whose mapping named another cluster account before.
+    #[prost(string, repeated, tag = "3")]
+    pub changed: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Members already mapped as asked.
+    #[prost(string, repeated, tag = "4")]
+    pub unchanged: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Every mapping of the cluster, read back after the change.
+    #[prost(message, repeated, tag = "5")]
+    pub mappings: ::prost::alloc::vec::Vec<AccountMapping>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RemoveAccountMappingsRequest {
+    #[prost(string, tag = "1")]
+    pub workspace_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub compute_resource_id: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "3")]
+    pub member_uids: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(bool, tag = "4")]
+    pub dry_run: bool,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RemoveAccountMappingsResponse {
+    /// Members whose mapping was (or, in a dry run, would be) removed.
+    #[prost(string, repeated, tag = "1")]
+    pub removed: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Every mapping of the cluster, read back after the change.
+    #[prost(message, repeated, tag = "2")]
+    pub mappings: ::prost::alloc::vec::Vec<AccountMapping>,
+}
+/// A compute resource an association registered.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ComputeResourceRef {
+    #[prost(enumeration = "Environment", tag = "1")]
+    pub environment: i32,
+    /// May be empty: the resource is then looked up by name and by what it connects to.
+    #[prost(string, tag = "2")]
+    pub compute_resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub compute_resource_name: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct DiagnoseWorkspaceRequest {
+    #[prost(string, tag = "1")]
+    pub workspace_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub provider_account_uid: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub role_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub cluster_id: ::prost::alloc::string::String,
+    /// Empty when the association names none.
+    #[prost(string, tag = "5")]
+    pub resource_group_id: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "6")]
+    pub compute_resources: ::prost::alloc::vec::Vec<ComputeResourceRef>,
+}
+/// One environment's compute resource as DataWorks holds it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ComputeResourceDiagnosis {
+    #[prost(enumeration = "Environment", tag = "1")]
+    pub environment: i32,
+    #[prost(string, tag = "2")]
+    pub compute_resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub compute_resource_name: ::prost::alloc::string::String,
+    /// False when the resource is gone; the fields below are then empty.
+    #[prost(bool, tag = "4")]
+    pub found: bool,
+    /// What the resource connects to, read from its connection properties.
+    #[prost(string, tag = "5")]
+    pub provider_account_uid: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub role_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub cluster_id: ::prost::alloc::string::String,
+}
+/// One TestDataSourceConnectivity run from the resource group.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ConnectivityTest {
+    #[prost(string, tag = "1")]
+    pub data_source_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub data_source_name: ::prost::alloc::string::String,
+    #[prost(enumeration = "Environment", tag = "3")]
+    pub environment: i32,
+    /// Connectable, ConfigError, Unreachable or Unsupport.
+    #[prost(string, tag = "4")]
+    pub state: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub message: ::prost::alloc::string::String,
+}
+/// What the consumer account holds for one association, as its own credentials can read it.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct WorkspaceDiagnosis {
+    /// The workspace, when it exists.
+    #[prost(message, optional, tag = "1")]
+    pub workspace: ::core::option::Option<WorkspaceCheck>,
+    #[prost(message, repeated, tag = "2")]
+    pub compute_resources: ::prost::alloc::vec::Vec<ComputeResourceDiagnosis>,
+    /// False when the association's resource group does not exist (or it names none).
+    #[prost(bool, tag = "3")]
+    pub resource_group_found: bool,
+    #[prost(message, optional, tag = "4")]
+    pub resource_group: ::core::option::Option<ResourceGroupCheck>,
+    #[prost(message, repeated, tag = "5")]
+    pub connectivity: ::prost::alloc::vec::Vec<ConnectivityTest>,
+    /// What could not be checked from this account, one sentence each.
+    #[prost(string, repeated, tag = "6")]
+    pub unchecked: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -1126,6 +1482,174 @@ pub mod consumer_agent_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// Checks that a resource group exists and is usable, and reports its network and whether it is
+        /// bound to the workspace. Changes nothing.
+        pub async fn check_resource_group(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CheckResourceGroupRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ResourceGroupCheck>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ConsumerAgent/CheckResourceGroup",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.ConsumerAgent", "CheckResourceGroup"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Binds the resource group to the workspace (AssociateProjectToResourceGroup) unless it is.
+        pub async fn bind_resource_group(
+            &mut self,
+            request: impl tonic::IntoRequest<super::BindResourceGroupRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::BindResourceGroupResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ConsumerAgent/BindResourceGroup",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.ConsumerAgent", "BindResourceGroup"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// The consumer team's next off-peak window at or after an instant, and the exact console steps
+        /// that initialize the resource group for the cluster (the cloud has no API for them).
+        pub async fn plan_initialization(
+            &mut self,
+            request: impl tonic::IntoRequest<super::PlanInitializationRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::InitializationPlan>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ConsumerAgent/PlanInitialization",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.ConsumerAgent", "PlanInitialization"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Maps member accounts to cluster accounts (upserts: repeats are safe).
+        pub async fn apply_account_mappings(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ApplyAccountMappingsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ApplyAccountMappingsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ConsumerAgent/ApplyAccountMappings",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.ConsumerAgent", "ApplyAccountMappings"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Removes the mappings of the given members; members without one are ignored.
+        pub async fn remove_account_mappings(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RemoveAccountMappingsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RemoveAccountMappingsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ConsumerAgent/RemoveAccountMappings",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "crossbind.v1.ConsumerAgent",
+                        "RemoveAccountMappings",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Reads the compute resources, the resource group and its binding, and tests the connectivity
+        /// of the cluster's data sources where any exist, for a diagnosis. Changes nothing.
+        pub async fn diagnose_workspace(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DiagnoseWorkspaceRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::WorkspaceDiagnosis>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.ConsumerAgent/DiagnoseWorkspace",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.ConsumerAgent", "DiagnoseWorkspace"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1165,6 +1689,57 @@ pub mod consumer_agent_server {
             request: tonic::Request<super::UnregisterClusterRequest>,
         ) -> std::result::Result<
             tonic::Response<super::UnregisterClusterResponse>,
+            tonic::Status,
+        >;
+        /// Checks that a resource group exists and is usable, and reports its network and whether it is
+        /// bound to the workspace. Changes nothing.
+        async fn check_resource_group(
+            &self,
+            request: tonic::Request<super::CheckResourceGroupRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ResourceGroupCheck>,
+            tonic::Status,
+        >;
+        /// Binds the resource group to the workspace (AssociateProjectToResourceGroup) unless it is.
+        async fn bind_resource_group(
+            &self,
+            request: tonic::Request<super::BindResourceGroupRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::BindResourceGroupResponse>,
+            tonic::Status,
+        >;
+        /// The consumer team's next off-peak window at or after an instant, and the exact console steps
+        /// that initialize the resource group for the cluster (the cloud has no API for them).
+        async fn plan_initialization(
+            &self,
+            request: tonic::Request<super::PlanInitializationRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::InitializationPlan>,
+            tonic::Status,
+        >;
+        /// Maps member accounts to cluster accounts (upserts: repeats are safe).
+        async fn apply_account_mappings(
+            &self,
+            request: tonic::Request<super::ApplyAccountMappingsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ApplyAccountMappingsResponse>,
+            tonic::Status,
+        >;
+        /// Removes the mappings of the given members; members without one are ignored.
+        async fn remove_account_mappings(
+            &self,
+            request: tonic::Request<super::RemoveAccountMappingsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RemoveAccountMappingsResponse>,
+            tonic::Status,
+        >;
+        /// Reads the compute resources, the resource group and its binding, and tests the connectivity
+        /// of the cluster's data sources where any exist, for a diagnosis. Changes nothing.
+        async fn diagnose_workspace(
+            &self,
+            request: tonic::Request<super::DiagnoseWorkspaceRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::WorkspaceDiagnosis>,
             tonic::Status,
         >;
     }
@@ -1427,6 +2002,288 @@ pub mod consumer_agent_server {
                     };
                     Box::pin(fut)
                 }
+                "/crossbind.v1.ConsumerAgent/CheckResourceGroup" => {
+                    #[allow(non_camel_case_types)]
+                    struct CheckResourceGroupSvc<T: ConsumerAgent>(pub Arc<T>);
+                    impl<
+                        T: ConsumerAgent,
+                    > tonic::server::UnaryService<super::CheckResourceGroupRequest>
+                    for CheckResourceGroupSvc<T> {
+                        type Response = super::ResourceGroupCheck;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CheckResourceGroupRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ConsumerAgent>::check_resource_group(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CheckResourceGroupSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.ConsumerAgent/BindResourceGroup" => {
+                    #[allow(non_camel_case_types)]
+                    struct BindResourceGroupSvc<T: ConsumerAgent>(pub Arc<T>);
+                    impl<
+                        T: ConsumerAgent,
+                    > tonic::server::UnaryService<super::BindResourceGroupRequest>
+                    for BindResourceGroupSvc<T> {
+                        type Response = super::BindResourceGroupResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::BindResourceGroupRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ConsumerAgent>::bind_resource_group(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = BindResourceGroupSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.ConsumerAgent/PlanInitialization" => {
+                    #[allow(non_camel_case_types)]
+                    struct PlanInitializationSvc<T: ConsumerAgent>(pub Arc<T>);
+                    impl<
+                        T: ConsumerAgent,
+                    > tonic::server::UnaryService<super::PlanInitializationRequest>
+                    for PlanInitializationSvc<T> {
+                        type Response = super::InitializationPlan;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::PlanInitializationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ConsumerAgent>::plan_initialization(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PlanInitializationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.ConsumerAgent/ApplyAccountMappings" => {
+                    #[allow(non_camel_case_types)]
+                    struct ApplyAccountMappingsSvc<T: ConsumerAgent>(pub Arc<T>);
+                    impl<
+                        T: ConsumerAgent,
+                    > tonic::server::UnaryService<super::ApplyAccountMappingsRequest>
+                    for ApplyAccountMappingsSvc<T> {
+                        type Response = super::ApplyAccountMappingsResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ApplyAccountMappingsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ConsumerAgent>::apply_account_mappings(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ApplyAccountMappingsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.ConsumerAgent/RemoveAccountMappings" => {
+                    #[allow(non_camel_case_types)]
+                    struct RemoveAccountMappingsSvc<T: ConsumerAgent>(pub Arc<T>);
+                    impl<
+                        T: ConsumerAgent,
+                    > tonic::server::UnaryService<super::RemoveAccountMappingsRequest>
+                    for RemoveAccountMappingsSvc<T> {
+                        type Response = super::RemoveAccountMappingsResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RemoveAccountMappingsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ConsumerAgent>::remove_account_mappings(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RemoveAccountMappingsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.ConsumerAgent/DiagnoseWorkspace" => {
+                    #[allow(non_camel_case_types)]
+                    struct DiagnoseWorkspaceSvc<T: ConsumerAgent>(pub Arc<T>);
+                    impl<
+                        T: ConsumerAgent,
+                    > tonic::server::UnaryService<super::DiagnoseWorkspaceRequest>
+                    for DiagnoseWorkspaceSvc<T> {
+                        type Response = super::WorkspaceDiagnosis;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DiagnoseWorkspaceRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ConsumerAgent>::diagnose_workspace(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DiagnoseWorkspaceSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
                 _ => {
                     Box::pin(async move {
                         let mut response = http::Response::new(
@@ -1467,7 +2324,7 @@ pub mod consumer_agent_server {
         const NAME: &'static str = SERVICE_NAME;
     }
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct CreateAssociationRequest {
     /// The provider account (B) that owns the cluster.
     #[prost(string, tag = "1")]
@@ -1488,6 +2345,18 @@ pub struct CreateAssociationRequest {
     /// Client-chosen key: a repeat with the same key returns the association it created.
     #[prost(string, tag = "7")]
     pub idempotency_key: ::prost::alloc::string::String,
+    /// The DataWorks resource group that runs the cluster's tasks: checked, bound to the workspace
+    /// when it is not, and initialized for the cluster. When empty, no resource group is bound or
+    /// initialized (the association then ends after registration and mappings).
+    #[prost(string, tag = "8")]
+    pub resource_group_id: ::prost::alloc::string::String,
+    /// Member accounts to map to cluster accounts.
+    #[prost(message, repeated, tag = "9")]
+    pub account_mappings: ::prost::alloc::vec::Vec<AccountMapping>,
+    /// Initialize at once instead of waiting for the consumer's next off-peak window: running tasks
+    /// on the resource group may fail. Not a parameter of the association: a repeat may change it.
+    #[prost(bool, tag = "10")]
+    pub initialize_now: bool,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetAssociationRequest {
@@ -1515,6 +2384,122 @@ pub struct DissociateAssociationRequest {
 pub struct CheckDriftRequest {
     #[prost(string, tag = "1")]
     pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ConfirmInitializationRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    /// While the association waits for the off-peak window: stop waiting and ask for the
+    /// initialization now (running tasks may fail). While it waits for confirmation: the same as a
+    /// plain confirmation.
+    #[prost(bool, tag = "2")]
+    pub now: bool,
+    /// Non-empty: the initialization failed in the console, for this reason. The association fails
+    /// at the initialize step, a diagnosis runs, and a retry asks again.
+    #[prost(string, tag = "3")]
+    pub failed: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DiagnoseRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+/// One conclusion of a diagnosis.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Finding {
+    #[prost(enumeration = "Severity", tag = "1")]
+    pub severity: i32,
+    /// Machine-readable, for example "PRINCIPAL_NOT_TRUSTED" or "RESOURCE_GROUP_NOT_BOUND".
+    #[prost(string, tag = "2")]
+    pub code: ::prost::alloc::string::String,
+    /// The account that holds the subject.
+    #[prost(string, tag = "3")]
+    pub account_uid: ::prost::alloc::string::String,
+    /// For example "role EMRRole", "compute resource 100002 (Dev)", "network".
+    #[prost(string, tag = "4")]
+    pub subject: ::prost::alloc::string::String,
+    /// What is wrong (or, for INFO, what was seen).
+    #[prost(string, tag = "5")]
+    pub message: ::prost::alloc::string::String,
+    /// What to do about it.
+    #[prost(string, tag = "6")]
+    pub fix: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Diagnosis {
+    #[prost(string, tag = "1")]
+    pub association_id: ::prost::alloc::string::String,
+    /// RFC 3339.
+    #[prost(string, tag = "2")]
+    pub checked_at: ::prost::alloc::string::String,
+    /// Why it ran: "on demand", or the failed step that triggered it.
+    #[prost(string, tag = "3")]
+    pub trigger: ::prost::alloc::string::String,
+    /// Errors first, then warnings, then information.
+    #[prost(message, repeated, tag = "4")]
+    pub findings: ::prost::alloc::vec::Vec<Finding>,
+    /// What neither agent could check, and why.
+    #[prost(string, repeated, tag = "5")]
+    pub unchecked: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// What each agent read.
+    #[prost(message, optional, tag = "6")]
+    pub provider: ::core::option::Option<TrustDiagnosis>,
+    #[prost(message, optional, tag = "7")]
+    pub consumer: ::core::option::Option<WorkspaceDiagnosis>,
+    /// Set when an agent could not be asked; the findings then cover the other side only.
+    #[prost(string, repeated, tag = "8")]
+    pub errors: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+/// What a waiting association waits for.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PendingAction {
+    #[prost(enumeration = "PendingKind", tag = "1")]
+    pub kind: i32,
+    #[prost(string, tag = "2")]
+    pub step: ::prost::alloc::string::String,
+    /// RFC 3339 bounds of the off-peak window (empty when the consumer configures none).
+    #[prost(string, tag = "3")]
+    pub window_start: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub window_end: ::prost::alloc::string::String,
+    /// The windows as the consumer configures them.
+    #[prost(string, tag = "5")]
+    pub windows: ::prost::alloc::string::String,
+    /// What the operator must do, step by step.
+    #[prost(string, tag = "6")]
+    pub instructions: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub console_url: ::prost::alloc::string::String,
+    /// RFC 3339: since when it waits.
+    #[prost(string, tag = "8")]
+    pub since: ::prost::alloc::string::String,
+    /// The operator answers, recorded by ConfirmInitialization and acted on by the workflow: who
+    /// asked to skip the window, who confirmed, and the reason when the initialization failed.
+    #[prost(string, tag = "9")]
+    pub skip_window_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub confirmed_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub failed: ::prost::alloc::string::String,
+}
+/// The latest confirmed initialization of the resource group for the cluster.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Initialization {
+    #[prost(string, tag = "1")]
+    pub resource_group_id: ::prost::alloc::string::String,
+    /// RFC 3339, and who confirmed (the client identity).
+    #[prost(string, tag = "2")]
+    pub confirmed_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub confirmed_by: ::prost::alloc::string::String,
+    /// The cluster's configuration fingerprint and release when it was confirmed.
+    #[prost(string, tag = "4")]
+    pub config_fingerprint: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub release_version: ::prost::alloc::string::String,
+    /// True when it ran outside the off-peak windows (`initialize_now` or `confirm --now`).
+    #[prost(bool, tag = "6")]
+    pub outside_window: bool,
 }
 /// One change a step would make.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1546,6 +2531,12 @@ pub struct Plan {
     /// Set when a preflight fails: nothing would be changed.
     #[prost(message, optional, tag = "5")]
     pub failure: ::core::option::Option<Failure>,
+    /// The resource group, when the request names one.
+    #[prost(message, optional, tag = "6")]
+    pub resource_group: ::core::option::Option<ResourceGroupCheck>,
+    /// When the initialization would be asked for and what the operator would do.
+    #[prost(message, optional, tag = "7")]
+    pub initialization: ::core::option::Option<InitializationPlan>,
 }
 /// One difference between what the association set up and what the cloud holds now.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1568,6 +2559,11 @@ pub struct DriftReport {
     pub drifts: ::prost::alloc::vec::Vec<Drift>,
     #[prost(string, tag = "4")]
     pub checked_at: ::prost::alloc::string::String,
+    /// Non-empty when the cluster's configuration or release changed since the last confirmed
+    /// initialization: what changed. Not a drift (nothing crossbind set up differs), but the
+    /// resource group must be initialized again.
+    #[prost(string, tag = "5")]
+    pub reinitialization_due: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ListAssociationsResponse {
@@ -1589,6 +2585,15 @@ pub struct Step {
     /// What the step did or why it failed.
     #[prost(string, tag = "3")]
     pub message: ::prost::alloc::string::String,
+}
+/// A mapping the association asked for, with what it found.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AppliedMapping {
+    #[prost(message, optional, tag = "1")]
+    pub mapping: ::core::option::Option<AccountMapping>,
+    /// True when this association created the mapping (only those are removed on dissociation).
+    #[prost(bool, tag = "2")]
+    pub added: bool,
 }
 /// Why an association failed.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1661,6 +2666,33 @@ pub struct Association {
     pub requested_by: ::prost::alloc::string::String,
     #[prost(message, optional, tag = "18")]
     pub workspace: ::core::option::Option<WorkspaceCheck>,
+    /// The resource group, as the preflight and the binding saw it.
+    #[prost(message, optional, tag = "19")]
+    pub resource_group: ::core::option::Option<ResourceGroupCheck>,
+    /// True when crossbind bound the resource group to the workspace. Dissociation leaves it bound:
+    /// other tasks of the workspace may use it by then.
+    #[prost(bool, tag = "20")]
+    pub resource_group_bound: bool,
+    /// Set while the association waits (state WAITING).
+    #[prost(message, optional, tag = "21")]
+    pub pending: ::core::option::Option<PendingAction>,
+    /// The latest confirmed initialization.
+    #[prost(message, optional, tag = "22")]
+    pub initialization: ::core::option::Option<Initialization>,
+    /// Non-empty when a re-initialization is due: the cluster's configuration or release changed
+    /// since the last confirmed initialization. Says what changed; applying the association again
+    /// asks for the re-initialization.
+    #[prost(string, tag = "23")]
+    pub reinitialization_due: ::prost::alloc::string::String,
+    /// The mappings applied, each marked when this association added it.
+    #[prost(message, repeated, tag = "24")]
+    pub mappings: ::prost::alloc::vec::Vec<AppliedMapping>,
+    /// The cluster's authentication as DataWorks reports it (for example "ldap").
+    #[prost(string, tag = "25")]
+    pub hadoop_auth_type: ::prost::alloc::string::String,
+    /// The latest diagnosis, if any.
+    #[prost(message, optional, tag = "26")]
+    pub diagnosis: ::core::option::Option<Diagnosis>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct AssociationEvent {
@@ -1683,6 +2715,72 @@ pub struct AssociationEvent {
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
+pub enum Severity {
+    Unspecified = 0,
+    /// Worth knowing; nothing is wrong.
+    Info = 1,
+    /// May stop tasks from reaching the cluster; check it.
+    Warning = 2,
+    /// Stops tasks from reaching the cluster until fixed.
+    Error = 3,
+}
+impl Severity {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "SEVERITY_UNSPECIFIED",
+            Self::Info => "SEVERITY_INFO",
+            Self::Warning => "SEVERITY_WARNING",
+            Self::Error => "SEVERITY_ERROR",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "SEVERITY_UNSPECIFIED" => Some(Self::Unspecified),
+            "SEVERITY_INFO" => Some(Self::Info),
+            "SEVERITY_WARNING" => Some(Self::Warning),
+            "SEVERITY_ERROR" => Some(Self::Error),
+            _ => None,
+        }
+    }
+}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum PendingKind {
+    Unspecified = 0,
+    /// Waiting for the consumer's next off-peak window to open.
+    OffPeakWindow = 1,
+    /// Waiting for an operator to initialize the resource group in the console and confirm.
+    OperatorConfirmation = 2,
+}
+impl PendingKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "PENDING_KIND_UNSPECIFIED",
+            Self::OffPeakWindow => "PENDING_KIND_OFF_PEAK_WINDOW",
+            Self::OperatorConfirmation => "PENDING_KIND_OPERATOR_CONFIRMATION",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "PENDING_KIND_UNSPECIFIED" => Some(Self::Unspecified),
+            "PENDING_KIND_OFF_PEAK_WINDOW" => Some(Self::OffPeakWindow),
+            "PENDING_KIND_OPERATOR_CONFIRMATION" => Some(Self::OperatorConfirmation),
+            _ => None,
+        }
+    }
+}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
 pub enum AssociationState {
     Unspecified = 0,
     Pending = 1,
@@ -1695,6 +2793,8 @@ pub enum AssociationState {
     Dissociating = 6,
     /// Everything the association set up has been removed.
     Dissociated = 7,
+    /// Waiting for an off-peak window or an operator's confirmation; `pending` says which.
+    Waiting = 8,
 }
 impl AssociationState {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -1711,6 +2811,7 @@ impl AssociationState {
             Self::Cancelled => "ASSOCIATION_STATE_CANCELLED",
             Self::Dissociating => "ASSOCIATION_STATE_DISSOCIATING",
             Self::Dissociated => "ASSOCIATION_STATE_DISSOCIATED",
+            Self::Waiting => "ASSOCIATION_STATE_WAITING",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -1724,6 +2825,7 @@ impl AssociationState {
             "ASSOCIATION_STATE_CANCELLED" => Some(Self::Cancelled),
             "ASSOCIATION_STATE_DISSOCIATING" => Some(Self::Dissociating),
             "ASSOCIATION_STATE_DISSOCIATED" => Some(Self::Dissociated),
+            "ASSOCIATION_STATE_WAITING" => Some(Self::Waiting),
             _ => None,
         }
     }
@@ -1780,6 +2882,14 @@ pub enum EventKind {
     StepRetrying = 7,
     /// A drift check found differences.
     DriftDetected = 8,
+    /// An operator must act; the message says exactly what to do.
+    ActionRequired = 9,
+    /// Something that may hurt, done on purpose (for example initializing outside off-peak hours).
+    Warning = 10,
+    /// The cluster's configuration or release changed since the last initialization.
+    ReinitializationDue = 11,
+    /// A diagnosis ran; the message summarises its findings.
+    Diagnosis = 12,
 }
 impl EventKind {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -1797,6 +2907,10 @@ impl EventKind {
             Self::AssociationFinished => "EVENT_KIND_ASSOCIATION_FINISHED",
             Self::StepRetrying => "EVENT_KIND_STEP_RETRYING",
             Self::DriftDetected => "EVENT_KIND_DRIFT_DETECTED",
+            Self::ActionRequired => "EVENT_KIND_ACTION_REQUIRED",
+            Self::Warning => "EVENT_KIND_WARNING",
+            Self::ReinitializationDue => "EVENT_KIND_REINITIALIZATION_DUE",
+            Self::Diagnosis => "EVENT_KIND_DIAGNOSIS",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -1811,6 +2925,10 @@ impl EventKind {
             "EVENT_KIND_ASSOCIATION_FINISHED" => Some(Self::AssociationFinished),
             "EVENT_KIND_STEP_RETRYING" => Some(Self::StepRetrying),
             "EVENT_KIND_DRIFT_DETECTED" => Some(Self::DriftDetected),
+            "EVENT_KIND_ACTION_REQUIRED" => Some(Self::ActionRequired),
+            "EVENT_KIND_WARNING" => Some(Self::Warning),
+            "EVENT_KIND_REINITIALIZATION_DUE" => Some(Self::ReinitializationDue),
+            "EVENT_KIND_DIAGNOSIS" => Some(Self::Diagnosis),
             _ => None,
         }
     }
@@ -2116,6 +3234,52 @@ pub mod coordinator_client {
                 .insert(GrpcMethod::new("crossbind.v1.Coordinator", "CheckDrift"));
             self.inner.unary(req, path, codec).await
         }
+        /// An operator's answer to a waiting initialization: done, failed, or start now.
+        pub async fn confirm_initialization(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ConfirmInitializationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/ConfirmInitialization",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("crossbind.v1.Coordinator", "ConfirmInitialization"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Runs both agents' checks and combines them into findings. Changes nothing.
+        pub async fn diagnose(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DiagnoseRequest>,
+        ) -> std::result::Result<tonic::Response<super::Diagnosis>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/crossbind.v1.Coordinator/Diagnose",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("crossbind.v1.Coordinator", "Diagnose"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -2186,6 +3350,16 @@ pub mod coordinator_server {
             &self,
             request: tonic::Request<super::CheckDriftRequest>,
         ) -> std::result::Result<tonic::Response<super::DriftReport>, tonic::Status>;
+        /// An operator's answer to a waiting initialization: done, failed, or start now.
+        async fn confirm_initialization(
+            &self,
+            request: tonic::Request<super::ConfirmInitializationRequest>,
+        ) -> std::result::Result<tonic::Response<super::Association>, tonic::Status>;
+        /// Runs both agents' checks and combines them into findings. Changes nothing.
+        async fn diagnose(
+            &self,
+            request: tonic::Request<super::DiagnoseRequest>,
+        ) -> std::result::Result<tonic::Response<super::Diagnosis>, tonic::Status>;
     }
     /// Served by `crossbind-coordinator` to automation clients (identity `.../client/<name>`).
     /// Long-running work is never one call: create returns a handle, then get, list or watch it.
@@ -2660,6 +3834,97 @@ pub mod coordinator_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = CheckDriftSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/ConfirmInitialization" => {
+                    #[allow(non_camel_case_types)]
+                    struct ConfirmInitializationSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::ConfirmInitializationRequest>
+                    for ConfirmInitializationSvc<T> {
+                        type Response = super::Association;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ConfirmInitializationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::confirm_initialization(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ConfirmInitializationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/crossbind.v1.Coordinator/Diagnose" => {
+                    #[allow(non_camel_case_types)]
+                    struct DiagnoseSvc<T: Coordinator>(pub Arc<T>);
+                    impl<
+                        T: Coordinator,
+                    > tonic::server::UnaryService<super::DiagnoseRequest>
+                    for DiagnoseSvc<T> {
+                        type Response = super::Diagnosis;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DiagnoseRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Coordinator>::diagnose(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DiagnoseSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -1,7 +1,7 @@
 //! DataWorks 2024-05-18 resource groups: `ListResourceGroups`,
-//! `AssociateProjectToResourceGroup` and `ListResourceGroupAssociateProjects`, over the
-//! caller's own groups from the world file. Groups cannot be created, changed or deleted, and
-//! a binding cannot be undone (`DissociateProjectFromResourceGroup` is not emulated).
+//! `AssociateProjectToResourceGroup`, `DissociateProjectFromResourceGroup` and
+//! `ListResourceGroupAssociateProjects`, over the caller's own groups from the world file.
+//! Groups cannot be created, changed or deleted.
 
 use crossbind_aliyun::dataworks::codes;
 use serde_json::{Value, json};
@@ -90,6 +90,34 @@ pub(crate) fn associate(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Re
     Ok(json!({ "Success": true }))
 }
 
+/// `DissociateProjectFromResourceGroup` (`ProjectId`, `ResourceGroupId`): unbinds the group
+/// from the workspace. Unbinding a group that is not bound to it is 404
+/// `ResourceGroup.NotAssociated` (an emulator-chosen code, like `ResourceGroup.NotFound`).
+pub(crate) fn dissociate(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
+    let project_id = params.required_id("ProjectId")?;
+    let group_id = params.required("ResourceGroupId")?;
+    project(state, ctx, project_id)?;
+    let group = own_mut(state, ctx)?
+        .resource_group_mut(group_id)
+        .ok_or_else(|| not_found(group_id))?;
+    let Some(at) = group.workspaces.iter().position(|w| *w == project_id) else {
+        return Err(ApiError::new(
+            404,
+            codes::RESOURCE_GROUP_NOT_ASSOCIATED,
+            format!("The resource group {group_id} is not bound to workspace {project_id}."),
+        ));
+    };
+    group.workspaces.remove(at);
+    let caller = ctx.caller.uid.clone();
+    state.record(
+        &caller,
+        "DissociateProjectFromResourceGroup",
+        ctx.now,
+        format!("resource-group/{group_id} -x- project/{project_id}"),
+    );
+    Ok(json!({ "Success": true }))
+}
+
 /// `ListResourceGroupAssociateProjects` (`ResourceGroupId`): the bound workspace IDs, in the
 /// order they were bound.
 pub(crate) fn associated_projects(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
@@ -101,7 +129,7 @@ pub(crate) fn associated_projects(state: &mut State, ctx: &Ctx<'_>, params: &Par
 }
 
 /// 404 `ResourceGroup.NotFound` (an emulator-chosen code; the cloud's is unpublished).
-fn not_found(id: &str) -> ApiError {
+pub(super) fn not_found(id: &str) -> ApiError {
     ApiError::new(
         404,
         codes::RESOURCE_GROUP_NOT_FOUND,

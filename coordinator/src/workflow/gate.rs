@@ -1,0 +1,536 @@
+//! The initialization gate. No public API initializes a DataWorks resource group for an EMR
+//! cluster, and initializing can make tasks running on the group fail; so the `initialize`
+//! step is an operator gate done carefully:
+//!
+//! 1. It runs only when due: never initialized, another resource group, or the provider
+//!    reports another release or configuration fingerprint than at the last confirmed
+//!    initialization.
+//! 2. It asks the consumer agent for the team's next off-peak window (judged by the
+//!    coordinator's clock) and the exact console steps, and waits (state `WAITING`) until the
+//!    window opens — unless the request says `initialize_now` or an operator answers
+//!    `confirm --now`, which is done with an explicit warning.
+//! 3. At the window it emits an `ACTION_REQUIRED` event with the console steps, and waits for
+//!    the operator's answer through `ConfirmInitialization`: done (the step succeeds and the
+//!    fingerprint is recorded) or failed (the step fails and a diagnosis runs).
+//!
+//! Everything it waits for is recorded on the association (`pending`), so a coordinator that
+//! restarts resumes the wait where it was, without asking the operator twice.
+
+use std::time::Duration;
+
+use crossbind_proto::{
+    Association, AssociationState, ClusterCheck, EventKind, Failure, Initialization,
+    InitializationPlan, PendingAction, PendingKind, PlanInitializationRequest, StepState,
+    WorkspaceCheck, consumer_agent_client::ConsumerAgentClient,
+};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use tonic::{Code, transport::Channel};
+use tracing::info;
+
+use super::{Engine, Spec, Stop, state_word, steps, support::*};
+use crate::error::RequestError;
+
+/// The longest single sleep while waiting, so that a changed clock is noticed.
+const LONGEST_NAP: Duration = Duration::from_secs(30);
+
+/// Why an initialization is due, or `None` when the recorded one still holds.
+pub(super) fn due_reason(
+    last: Option<&Initialization>,
+    group: &str,
+    cluster: &ClusterCheck,
+) -> Option<String> {
+    let Some(last) = last else {
+        return Some(format!(
+            "first initialization of resource group {group} for cluster {}",
+            cluster.cluster_id
+        ));
+    };
+    if last.resource_group_id != group {
+        return Some(format!(
+            "the association's resource group changed from {} to {group}",
+            last.resource_group_id
+        ));
+    }
+    if last.release_version != cluster.release_version {
+        return Some(format!(
+            "cluster {}'s release changed from {} to {} since the initialization confirmed at {}",
+            cluster.cluster_id, last.release_version, cluster.release_version, last.confirmed_at
+        ));
+    }
+    if last.config_fingerprint != cluster.config_fingerprint {
+        return Some(format!(
+            "cluster {}'s configuration changed since the initialization confirmed at {} \
+             (for example core-site.xml or a component upgrade)",
+            cluster.cluster_id, last.confirmed_at
+        ));
+    }
+    None
+}
+
+pub(super) fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_instant(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+/// `2h 5m`, `40s` ...
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, m, _) => format!("{h}h {m}m"),
+    }
+}
+
+fn waiting_for(association: &Association, kind: PendingKind) -> Option<&PendingAction> {
+    association
+        .pending
+        .as_ref()
+        .filter(|p| p.kind() == kind && p.step == steps::INITIALIZE)
+}
+
+// === impl Engine ===
+
+impl Engine {
+    /// The `initialize` step.
+    pub(super) async fn initialize(
+        &self,
+        id: &str,
+        spec: &Spec,
+        group: &str,
+        consumer: &ConsumerAgentClient<Channel>,
+        cluster: &ClusterCheck,
+        workspace: &WorkspaceCheck,
+    ) -> Result<(), Stop> {
+        let association = self.records.get(id).unwrap_or_default();
+        let Some(reason) = due_reason(association.initialization.as_ref(), group, cluster) else {
+            let last = association.initialization.clone().unwrap_or_default();
+            let message = format!(
+                "resource group {group} was initialized for this cluster configuration \
+                 (confirmed by {} at {}); nothing to do",
+                last.confirmed_by, last.confirmed_at
+            );
+            self.records
+                .update(id, |a| a.reinitialization_due = String::new());
+            self.set_step(id, steps::INITIALIZE, StepState::Succeeded, &message);
+            self.event(id, EventKind::StepSucceeded, steps::INITIALIZE, message);
+            return Ok(());
+        };
+        self.set_step(id, steps::INITIALIZE, StepState::Running, &reason);
+        self.event(
+            id,
+            EventKind::StepStarted,
+            steps::INITIALIZE,
+            format!("started: {reason}"),
+        );
+
+        let asked = waiting_for(&association, PendingKind::OperatorConfirmation).is_some();
+        if asked {
+            // Resumed after a restart: the operator was asked already; wait for the answer.
+            self.records
+                .update(id, |a| a.set_state(AssociationState::Waiting));
+        } else {
+            let plan = match waiting_for(&association, PendingKind::OffPeakWindow) {
+                // Resumed while waiting for the window: keep waiting for the same one.
+                Some(pending) => InitializationPlan {
+                    window_start: pending.window_start.clone(),
+                    window_end: pending.window_end.clone(),
+                    windows: pending.windows.clone(),
+                    instructions: pending.instructions.clone(),
+                    console_url: pending.console_url.clone(),
+                },
+                None => {
+                    self.plan_initialization(id, spec, group, consumer, cluster, workspace, &reason)
+                        .await?
+                }
+            };
+            let outside_window = self.wait_for_window(id, spec, group, &plan).await?;
+            self.ask_operator(id, &plan, outside_window);
+        }
+        self.await_answer(id, spec, group, cluster).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_initialization(
+        &self,
+        id: &str,
+        spec: &Spec,
+        group: &str,
+        consumer: &ConsumerAgentClient<Channel>,
+        cluster: &ClusterCheck,
+        workspace: &WorkspaceCheck,
+        reason: &str,
+    ) -> Result<InitializationPlan, Stop> {
+        let request = PlanInitializationRequest {
+            workspace_id: spec.workspace.to_string(),
+            resource_group_id: group.to_string(),
+            provider_account_uid: spec.provider.to_string(),
+            cluster_id: cluster.cluster_id.clone(),
+            compute_resource_name: spec.resource_name.clone(),
+            environments: workspace.environments.clone(),
+            after: rfc3339(self.clock.now()),
+            reason: reason.to_string(),
+        };
+        super::inspect::patiently(self.step_deadline, || {
+            let mut client = consumer.clone();
+            let request = request.clone();
+            async move { client.plan_initialization(request).await }
+        })
+        .await
+        .map_err(|status| {
+            let failure = step_failure(steps::INITIALIZE, &status);
+            self.set_step(id, steps::INITIALIZE, StepState::Failed, &failure.message);
+            self.event(
+                id,
+                EventKind::StepFailed,
+                steps::INITIALIZE,
+                failure.message.clone(),
+            );
+            Stop::Failed(failure)
+        })
+    }
+
+    /// Waits until the off-peak window opens; returns whether the initialization happens
+    /// outside the windows (on purpose, said as a warning).
+    async fn wait_for_window(
+        &self,
+        id: &str,
+        spec: &Spec,
+        group: &str,
+        plan: &InitializationPlan,
+    ) -> Result<bool, Stop> {
+        let risk =
+            format!("tasks running on resource group {group} may fail while it is initialized");
+        if spec.initialize_now {
+            self.event(
+                id,
+                EventKind::Warning,
+                steps::INITIALIZE,
+                format!(
+                    "initializing now, outside the off-peak windows, as the request asks: {risk}"
+                ),
+            );
+            return Ok(true);
+        }
+        let Some(start) = parse_instant(&plan.window_start) else {
+            self.event(
+                id,
+                EventKind::Warning,
+                steps::INITIALIZE,
+                format!(
+                    "the consumer agent configures no off-peak windows ([initialization] off_peak), \
+                     so the initialization is asked for now: {risk}"
+                ),
+            );
+            return Ok(true);
+        };
+        if start <= self.clock.now() {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        self.records.update(id, |a| {
+            a.set_state(AssociationState::Waiting);
+            a.pending = Some(PendingAction {
+                kind: PendingKind::OffPeakWindow as i32,
+                step: steps::INITIALIZE.to_string(),
+                window_start: plan.window_start.clone(),
+                window_end: plan.window_end.clone(),
+                windows: plan.windows.clone(),
+                instructions: plan.instructions.clone(),
+                console_url: plan.console_url.clone(),
+                since: rfc3339(now),
+                ..Default::default()
+            });
+        });
+        let wait = (start - now).try_into().unwrap_or_default();
+        info!(window.start = %plan.window_start, "waiting for the off-peak window");
+        self.event(
+            id,
+            EventKind::Info,
+            steps::INITIALIZE,
+            format!(
+                "waiting for the consumer's off-peak window ({}): it opens at {} (in {}); \
+                 `crossbind confirm {id} --now` starts now instead",
+                plan.windows,
+                plan.window_start,
+                human(wait)
+            ),
+        );
+        let mut changes = self.records.subscribe(id);
+        loop {
+            self.checkpoint(id)?;
+            let association = self.records.get(id).unwrap_or_default();
+            if let Some(by) = association
+                .pending
+                .as_ref()
+                .map(|p| p.skip_window_by.clone())
+                .filter(|by| !by.is_empty())
+            {
+                self.event(
+                    id,
+                    EventKind::Warning,
+                    steps::INITIALIZE,
+                    format!("{by} asked to initialize now, outside the off-peak windows: {risk}"),
+                );
+                return Ok(true);
+            }
+            let left: Duration = (start - self.clock.now()).try_into().unwrap_or_default();
+            if left.is_zero() {
+                return Ok(false);
+            }
+            nap(&mut changes, left.min(LONGEST_NAP)).await;
+        }
+    }
+
+    /// Emits the operator's instructions and records that the association waits for them.
+    fn ask_operator(&self, id: &str, plan: &InitializationPlan, outside_window: bool) {
+        let instructions = plan
+            .instructions
+            .replace("crossbind confirm", &format!("crossbind confirm {id}"));
+        let now = self.clock.now();
+        self.records.update(id, |a| {
+            a.set_state(AssociationState::Waiting);
+            a.pending = Some(PendingAction {
+                kind: PendingKind::OperatorConfirmation as i32,
+                step: steps::INITIALIZE.to_string(),
+                window_start: plan.window_start.clone(),
+                window_end: plan.window_end.clone(),
+                windows: plan.windows.clone(),
+                instructions: instructions.clone(),
+                console_url: plan.console_url.clone(),
+                since: rfc3339(now),
+                skip_window_by: if outside_window {
+                    a.pending
+                        .as_ref()
+                        .map(|p| p.skip_window_by.clone())
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                ..Default::default()
+            });
+        });
+        self.event(
+            id,
+            EventKind::ActionRequired,
+            steps::INITIALIZE,
+            instructions,
+        );
+    }
+
+    /// Waits for the operator's answer and records it.
+    async fn await_answer(
+        &self,
+        id: &str,
+        spec: &Spec,
+        group: &str,
+        cluster: &ClusterCheck,
+    ) -> Result<(), Stop> {
+        let mut changes = self.records.subscribe(id);
+        let pending = loop {
+            self.checkpoint(id)?;
+            let association = self.records.get(id).unwrap_or_default();
+            if let Some(pending) = waiting_for(&association, PendingKind::OperatorConfirmation)
+                && (!pending.confirmed_by.is_empty() || !pending.failed.is_empty())
+            {
+                break pending.clone();
+            }
+            nap(&mut changes, LONGEST_NAP).await;
+        };
+        self.records.update(id, |a| {
+            a.pending = None;
+            a.set_state(AssociationState::Running);
+        });
+        if !pending.failed.is_empty() {
+            let failure = Failure {
+                step: steps::INITIALIZE.to_string(),
+                code: code_name(Code::FailedPrecondition).to_string(),
+                reasons: vec!["INITIALIZATION_FAILED".to_string()],
+                message: format!(
+                    "{} reported that initializing resource group {group} failed: {}; fix the \
+                     cause, then `crossbind retry {id}` asks again",
+                    pending.confirmed_by, pending.failed
+                ),
+            };
+            self.set_step(id, steps::INITIALIZE, StepState::Failed, &failure.message);
+            self.event(
+                id,
+                EventKind::StepFailed,
+                steps::INITIALIZE,
+                failure.message.clone(),
+            );
+            return Err(failure.into());
+        }
+        let outside_window = !pending.skip_window_by.is_empty()
+            || spec.initialize_now
+            || pending.window_start.is_empty();
+        let initialization = Initialization {
+            resource_group_id: group.to_string(),
+            confirmed_at: rfc3339(self.clock.now()),
+            confirmed_by: pending.confirmed_by.clone(),
+            config_fingerprint: cluster.config_fingerprint.clone(),
+            release_version: cluster.release_version.clone(),
+            outside_window,
+        };
+        let message = format!(
+            "resource group {group} initialized for cluster {} (confirmed by {}{})",
+            cluster.cluster_id,
+            pending.confirmed_by,
+            if outside_window {
+                ", outside the off-peak windows"
+            } else {
+                ""
+            }
+        );
+        self.records.update(id, |a| {
+            a.initialization = Some(initialization.clone());
+            a.reinitialization_due = String::new();
+        });
+        self.audit(
+            id,
+            spec.consumer.as_str(),
+            "InitializeResourceGroup",
+            &format!("{message}; a console step"),
+        );
+        self.set_step(id, steps::INITIALIZE, StepState::Succeeded, &message);
+        self.event(id, EventKind::StepSucceeded, steps::INITIALIZE, message);
+        Ok(())
+    }
+
+    /// An operator's answer to a waiting initialization.
+    pub fn confirm(
+        &self,
+        id: &str,
+        client: &str,
+        now: bool,
+        failed: &str,
+    ) -> Result<Association, RequestError> {
+        let association = self.get(id)?;
+        let failed = failed.trim();
+        if let Some(pending) = waiting_for(&association, PendingKind::OffPeakWindow) {
+            if !failed.is_empty() {
+                return Err(RequestError::FailedPrecondition(format!(
+                    "association {id} has not asked for the initialization yet: it waits for the \
+                     off-peak window that opens at {}",
+                    pending.window_start
+                )));
+            }
+            if !now {
+                return Err(RequestError::FailedPrecondition(format!(
+                    "association {id} waits for the consumer's off-peak window ({}) that opens at {}; \
+                     the console steps are asked for then. To initialize now anyway (tasks running \
+                     on the resource group may fail): crossbind confirm {id} --now",
+                    pending.windows, pending.window_start
+                )));
+            }
+            let updated = self.records.update(id, |a| {
+                if let Some(p) = a.pending.as_mut() {
+                    p.skip_window_by = client.to_string();
+                }
+            });
+            self.event(
+                id,
+                EventKind::Info,
+                steps::INITIALIZE,
+                format!("{client} asked to stop waiting for the off-peak window"),
+            );
+            return Ok(updated.unwrap_or(association));
+        }
+        if waiting_for(&association, PendingKind::OperatorConfirmation).is_none() {
+            return Err(RequestError::FailedPrecondition(format!(
+                "association {id} is {} and does not wait for an initialization to be confirmed",
+                state_word(association.state())
+            )));
+        }
+        if failed.chars().count() > 1000 {
+            return Err(RequestError::InvalidArgument(
+                "failed: at most 1000 characters".to_string(),
+            ));
+        }
+        let updated = self.records.update(id, |a| {
+            if let Some(p) = a.pending.as_mut() {
+                if failed.is_empty() {
+                    p.confirmed_by = client.to_string();
+                } else {
+                    p.failed = failed.to_string();
+                    p.confirmed_by = client.to_string();
+                }
+            }
+        });
+        let message = if failed.is_empty() {
+            format!("{client} confirmed the initialization")
+        } else {
+            format!("{client} reported that the initialization failed: {failed}")
+        };
+        self.event(id, EventKind::Info, steps::INITIALIZE, message);
+        Ok(updated.unwrap_or(association))
+    }
+}
+
+/// Sleeps for `at_most`, or less when the association gets an event (a confirmation, a cancel).
+async fn nap(changes: &mut Option<tokio::sync::watch::Receiver<u64>>, at_most: Duration) {
+    let sleep = tokio::time::sleep(at_most);
+    let Some(receiver) = changes.as_mut() else {
+        return sleep.await;
+    };
+    tokio::select! {
+        () = sleep => {}
+        changed = receiver.changed() => {
+            if changed.is_err() {
+                // The records dropped the association's channel: fall back to plain naps.
+                *changes = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(release: &str, fingerprint: &str) -> ClusterCheck {
+        ClusterCheck {
+            cluster_id: "C-1".into(),
+            release_version: release.into(),
+            config_fingerprint: fingerprint.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn initialization_is_due_until_confirmed_for_this_configuration() {
+        let now = cluster("EMR-3.38.3", "f1");
+        assert!(
+            due_reason(None, "rg1", &now)
+                .unwrap()
+                .contains("first initialization")
+        );
+        let last = Initialization {
+            resource_group_id: "rg1".into(),
+            config_fingerprint: "f1".into(),
+            release_version: "EMR-3.38.3".into(),
+            confirmed_at: "2026-12-04T02:00:00Z".into(),
+            ..Default::default()
+        };
+        assert_eq!(due_reason(Some(&last), "rg1", &now), None);
+        let changed = due_reason(Some(&last), "rg1", &cluster("EMR-3.38.3", "f2")).unwrap();
+        assert!(changed.contains("configuration changed"), "{changed}");
+        let upgraded = due_reason(Some(&last), "rg1", &cluster("EMR-3.38.2", "f3")).unwrap();
+        assert!(
+            upgraded.contains("release changed from EMR-3.38.3 to EMR-3.38.2"),
+            "{upgraded}"
+        );
+        let moved = due_reason(Some(&last), "rg2", &now).unwrap();
+        assert!(moved.contains("from rg1 to rg2"), "{moved}");
+    }
+
+    #[test]
+    fn waits_read_as_people_say_them() {
+        assert_eq!(human(Duration::from_secs(42)), "42s");
+        assert_eq!(human(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(human(Duration::from_secs(3 * 3600 + 120)), "3h 2m");
+    }
+}

@@ -1,0 +1,468 @@
+//! Account mappings: member accounts of the consumer mapped to cluster accounts, so that each
+//! member's tasks run as its own cluster account instead of one default identity.
+//!
+//! A mapping belongs to the cluster, not to the workspace: DataWorks applies it in every
+//! workspace that registered the cluster. So the association remembers which mappings it
+//! *added* (a member that had no mapping before), and only those are removed when it is
+//! dissociated or when a repeat no longer asks for them — and not even those while another
+//! live association of the same cluster still asks for the member. A mapping that existed
+//! before and that this association changed is left as it is on dissociation (its previous
+//! cluster account's password is not known to crossbind); the step message says so.
+//!
+//! The added members are recorded from a dry run *before* the upsert, so a coordinator that
+//! dies between the upsert and its record still removes them on dissociation.
+
+use std::collections::BTreeSet;
+
+use crossbind_proto::{
+    AccountMapping, AppliedMapping, ApplyAccountMappingsRequest, ApplyAccountMappingsResponse,
+    Association, AssociationState, ClusterCheck, Environment, EventKind, Failure,
+    RemoveAccountMappingsRequest, RemoveAccountMappingsResponse,
+    consumer_agent_client::ConsumerAgentClient,
+};
+use tonic::{Code, transport::Channel};
+
+use super::{Engine, Spec, Stop, steps, support::code_name};
+use crate::error::RequestError;
+
+/// Validates the requested mappings: member UIDs are numbers, cluster accounts are account
+/// names, and no member is listed twice.
+pub(super) fn parse(mappings: &[AccountMapping]) -> Result<Vec<AccountMapping>, RequestError> {
+    let mut seen = BTreeSet::new();
+    mappings
+        .iter()
+        .enumerate()
+        .map(|(i, mapping)| {
+            let member = mapping.member_uid.trim();
+            let account = mapping.cluster_account.trim();
+            let invalid = |field: &str, why: String| {
+                RequestError::InvalidArgument(format!("account_mappings[{i}].{field}: {why}"))
+            };
+            if member.is_empty() || member.len() > 32 || !member.chars().all(|c| c.is_ascii_digit())
+            {
+                return Err(invalid(
+                    "member_uid",
+                    format!("{member:?} must be the member's Alibaba Cloud UID (digits)"),
+                ));
+            }
+            if !is_account_name(account) {
+                return Err(invalid(
+                    "cluster_account",
+                    format!(
+                        "{account:?} must be a cluster account name: 1 to 64 letters, digits, \
+                         '_', '-' or '.', not starting with '-'"
+                    ),
+                ));
+            }
+            if !seen.insert(member.to_string()) {
+                return Err(invalid(
+                    "member_uid",
+                    format!("{member} is listed twice; map each member to one cluster account"),
+                ));
+            }
+            Ok(AccountMapping {
+                member_uid: member.to_string(),
+                cluster_account: account.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn is_account_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Refuses mappings the cloud's documented rules forbid for this cluster.
+pub(super) fn allowed(mappings: &[AccountMapping], cluster: &ClusterCheck) -> Result<(), Failure> {
+    if mappings.is_empty() || !(cluster.ldap && cluster.kerberos) {
+        return Ok(());
+    }
+    Err(Failure {
+        step: steps::PREFLIGHT_CLUSTER.to_string(),
+        code: code_name(Code::FailedPrecondition).to_string(),
+        reasons: vec!["MAPPINGS_NOT_ALLOWED".to_string()],
+        message: format!(
+            "cluster {} has both LDAP and Kerberos enabled, and DataWorks forbids account mappings \
+             for such a cluster: remove the account mappings from the request",
+            cluster.cluster_id
+        ),
+    })
+}
+
+/// The compute resource the mapping calls go through (any of the cluster's will do; PROD first).
+fn resource_for_mappings(association: &Association) -> Option<String> {
+    let mut resources: Vec<_> = association
+        .resources
+        .iter()
+        .filter(|r| !r.compute_resource_id.is_empty())
+        .collect();
+    resources.sort_by_key(|r| r.environment() != Environment::Prod);
+    resources.first().map(|r| r.compute_resource_id.clone())
+}
+
+/// Members another live association of the same cluster asks to map.
+fn wanted_elsewhere(engine: &Engine, id: &str, spec: &Spec) -> BTreeSet<String> {
+    engine
+        .records
+        .list()
+        .into_iter()
+        .filter(|other| {
+            other.id != id
+                && other.state() != AssociationState::Dissociated
+                && other.request.as_ref().is_some_and(|r| {
+                    r.provider_account_uid == spec.provider.as_str()
+                        && r.consumer_account_uid == spec.consumer.as_str()
+                        && r.cluster_id.eq_ignore_ascii_case(spec.cluster.as_str())
+                })
+        })
+        .flat_map(|other| other.request.unwrap_or_default().account_mappings)
+        .map(|m| m.member_uid)
+        .collect()
+}
+
+/// The members this association added, as recorded.
+fn added_members(association: &Association) -> BTreeSet<String> {
+    association
+        .mappings
+        .iter()
+        .filter(|m| m.added)
+        .filter_map(|m| m.mapping.as_ref().map(|m| m.member_uid.clone()))
+        .collect()
+}
+
+// === impl Engine ===
+
+impl Engine {
+    /// The `map.accounts` step: removes the mappings this association added that a repeat no
+    /// longer asks for, then upserts the requested ones.
+    pub(super) async fn map_accounts(
+        &self,
+        id: &str,
+        spec: &Spec,
+        consumer: &ConsumerAgentClient<Channel>,
+        cluster: &ClusterCheck,
+    ) -> Result<(), Stop> {
+        let association = self.records.get(id).unwrap_or_default();
+        let wanted: BTreeSet<String> = spec.mappings.iter().map(|m| m.member_uid.clone()).collect();
+        let elsewhere = wanted_elsewhere(self, id, spec);
+        let stale: Vec<String> = added_members(&association)
+            .into_iter()
+            .filter(|m| !wanted.contains(m) && !elsewhere.contains(m))
+            .collect();
+        if spec.mappings.is_empty() && stale.is_empty() {
+            self.skip(id, steps::MAP_ACCOUNTS, "no account mappings asked for");
+            return Ok(());
+        }
+        let Some(resource) = resource_for_mappings(&association) else {
+            let failure = Failure {
+                step: steps::MAP_ACCOUNTS.to_string(),
+                code: code_name(Code::FailedPrecondition).to_string(),
+                reasons: vec!["NO_COMPUTE_RESOURCE".to_string()],
+                message: "no compute resource of the cluster is recorded to apply the mappings \
+                          through: apply the association again to register it"
+                    .to_string(),
+            };
+            self.set_step(
+                id,
+                steps::MAP_ACCOUNTS,
+                crossbind_proto::StepState::Failed,
+                &failure.message,
+            );
+            return Err(failure.into());
+        };
+
+        if !stale.is_empty() {
+            let request = RemoveAccountMappingsRequest {
+                workspace_id: spec.workspace.to_string(),
+                compute_resource_id: resource.clone(),
+                member_uids: stale.clone(),
+                dry_run: false,
+            };
+            let removed = self
+                .step(id, steps::MAP_ACCOUNTS, describe_removal, || {
+                    let mut client = consumer.clone();
+                    let request = request.clone();
+                    async move { client.remove_account_mappings(request).await }
+                })
+                .await?;
+            self.record_removal(id, spec, &stale, &removed);
+        }
+        if spec.mappings.is_empty() {
+            return Ok(());
+        }
+
+        let request = ApplyAccountMappingsRequest {
+            workspace_id: spec.workspace.to_string(),
+            compute_resource_id: resource,
+            cluster_id: cluster.cluster_id.clone(),
+            mappings: spec.mappings.clone(),
+            dry_run: true,
+        };
+        let records = self.records.clone();
+        let applied = self
+            .step(id, steps::MAP_ACCOUNTS, describe_mappings, || {
+                let mut client = consumer.clone();
+                let mut request = request.clone();
+                let records = records.clone();
+                let mappings = spec.mappings.clone();
+                async move {
+                    // Remember first what this association is about to add.
+                    let planned = client.apply_account_mappings(request.clone()).await?;
+                    let planned = planned.into_inner();
+                    records.update(id, |a| mark_added(a, &mappings, &planned.added));
+                    request.dry_run = false;
+                    client.apply_account_mappings(request).await
+                }
+            })
+            .await?;
+        let association = self
+            .records
+            .update(id, |a| {
+                mark_added(a, &spec.mappings, &applied.added);
+                a.hadoop_auth_type = applied.hadoop_auth_type.clone();
+            })
+            .unwrap_or_default();
+        if !applied.added.is_empty() || !applied.changed.is_empty() {
+            self.audit(
+                id,
+                spec.consumer.as_str(),
+                "UpdateComputeResourceAuthUserMappings",
+                &describe_mappings(&applied),
+            );
+        }
+        let kept = applied
+            .changed
+            .iter()
+            .filter(|m| !added_members(&association).contains(*m))
+            .count();
+        if kept > 0 {
+            self.event(
+                id,
+                EventKind::Info,
+                steps::MAP_ACCOUNTS,
+                format!(
+                    "{kept} mapping(s) existed before with another cluster account and were changed; \
+                     dissociation leaves them as they are now"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn record_removal(
+        &self,
+        id: &str,
+        spec: &Spec,
+        asked: &[String],
+        removed: &RemoveAccountMappingsResponse,
+    ) {
+        self.records.update(id, |a| {
+            a.mappings.retain(|m| {
+                m.mapping
+                    .as_ref()
+                    .is_none_or(|m| !asked.contains(&m.member_uid))
+            });
+        });
+        if !removed.removed.is_empty() {
+            self.audit(
+                id,
+                spec.consumer.as_str(),
+                "UpdateComputeResourceAuthUserMappings",
+                &describe_removal(removed),
+            );
+        }
+    }
+
+    /// The `unmap.accounts` step of a dissociation: removes the mappings this association
+    /// added that no other live association of the cluster asks for.
+    pub(super) async fn unmap_accounts(
+        &self,
+        id: &str,
+        spec: &Spec,
+        consumer: &ConsumerAgentClient<Channel>,
+    ) -> Result<(), Stop> {
+        let association = self.records.get(id).unwrap_or_default();
+        if super::step_done(&association, steps::UNMAP_ACCOUNTS) {
+            return Ok(());
+        }
+        let elsewhere = wanted_elsewhere(self, id, spec);
+        let (kept, ours): (Vec<String>, Vec<String>) = added_members(&association)
+            .into_iter()
+            .partition(|m| elsewhere.contains(m));
+        if ours.is_empty() {
+            let message = if kept.is_empty() {
+                "this association added no account mappings; nothing to remove".to_string()
+            } else {
+                format!(
+                    "kept the mappings of {}: another association of the cluster asks for them",
+                    kept.join(", ")
+                )
+            };
+            self.skip(id, steps::UNMAP_ACCOUNTS, &message);
+            return Ok(());
+        }
+        let Some(resource) = resource_for_mappings(&association) else {
+            let message = format!(
+                "no compute resource of the cluster is left to remove the mappings of {} through: \
+                 remove them in the DataWorks console (Management Center → Computing Resources)",
+                ours.join(", ")
+            );
+            self.skip(id, steps::UNMAP_ACCOUNTS, &message);
+            return Ok(());
+        };
+        let request = RemoveAccountMappingsRequest {
+            workspace_id: spec.workspace.to_string(),
+            compute_resource_id: resource,
+            member_uids: ours.clone(),
+            dry_run: false,
+        };
+        let removed = self
+            .step(id, steps::UNMAP_ACCOUNTS, describe_removal, || {
+                let mut client = consumer.clone();
+                let request = request.clone();
+                async move { client.remove_account_mappings(request).await }
+            })
+            .await?;
+        self.record_removal(id, spec, &ours, &removed);
+        Ok(())
+    }
+}
+
+/// Records the requested mappings, marking `added` members (and keeping earlier marks).
+fn mark_added(association: &mut Association, wanted: &[AccountMapping], added: &[String]) {
+    let before = added_members(association);
+    let extra: Vec<AppliedMapping> = association
+        .mappings
+        .iter()
+        .filter(|m| {
+            m.added
+                && m.mapping
+                    .as_ref()
+                    .is_some_and(|m| !wanted.iter().any(|w| w.member_uid == m.member_uid))
+        })
+        .cloned()
+        .collect();
+    association.mappings = wanted
+        .iter()
+        .map(|m| AppliedMapping {
+            mapping: Some(m.clone()),
+            added: before.contains(&m.member_uid) || added.contains(&m.member_uid),
+        })
+        .chain(extra)
+        .collect();
+}
+
+fn describe_mappings(applied: &ApplyAccountMappingsResponse) -> String {
+    let auth = match applied.hadoop_auth_type.as_str() {
+        "" => String::new(),
+        kind => format!(" (cluster authentication: {kind})"),
+    };
+    format!(
+        "account mappings: {} added, {} changed, {} already in place{auth}",
+        applied.added.len(),
+        applied.changed.len(),
+        applied.unchanged.len()
+    )
+}
+
+fn describe_removal(removed: &RemoveAccountMappingsResponse) -> String {
+    if removed.removed.is_empty() {
+        "the mappings to remove were already gone".to_string()
+    } else {
+        format!("removed the mappings of {}", removed.removed.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(member: &str, account: &str) -> AccountMapping {
+        AccountMapping {
+            member_uid: member.into(),
+            cluster_account: account.into(),
+        }
+    }
+
+    #[test]
+    fn bad_mappings_are_named() {
+        let cases = [
+            (
+                vec![mapping("12ab", "etl")],
+                "account_mappings[0].member_uid",
+            ),
+            (
+                vec![mapping("203", "-etl")],
+                "account_mappings[0].cluster_account",
+            ),
+            (
+                vec![mapping("203", "")],
+                "account_mappings[0].cluster_account",
+            ),
+            (
+                vec![mapping("203", "etl"), mapping("203", "bi")],
+                "account_mappings[1].member_uid",
+            ),
+        ];
+        for (mappings, field) in cases {
+            let err = parse(&mappings).unwrap_err();
+            assert!(
+                matches!(&err, RequestError::InvalidArgument(m) if m.starts_with(field)),
+                "{field}: {err}"
+            );
+        }
+        let ok = parse(&[mapping(" 203 ", "etl_user.1")]).unwrap();
+        assert_eq!(ok, [mapping("203", "etl_user.1")]);
+    }
+
+    #[test]
+    fn ldap_with_kerberos_refuses_mappings_only_when_some_are_asked() {
+        let mut cluster = ClusterCheck {
+            cluster_id: "C-1".into(),
+            ldap: true,
+            kerberos: true,
+            ..Default::default()
+        };
+        let failure = allowed(&[mapping("203", "etl")], &cluster).unwrap_err();
+        assert_eq!(failure.reasons, ["MAPPINGS_NOT_ALLOWED"]);
+        assert!(failure.message.contains("LDAP and Kerberos"));
+        assert!(allowed(&[], &cluster).is_ok());
+        cluster.kerberos = false;
+        assert!(allowed(&[mapping("203", "etl")], &cluster).is_ok());
+    }
+
+    #[test]
+    fn added_marks_survive_a_repeat_and_stale_ones_are_kept_until_removed() {
+        let mut association = Association::default();
+        mark_added(
+            &mut association,
+            &[mapping("1", "a"), mapping("2", "b")],
+            &["1".into()],
+        );
+        assert_eq!(
+            added_members(&association),
+            BTreeSet::from(["1".to_string()])
+        );
+        // A repeat finds member 1 already mapped (not "added" this time): the mark stays.
+        mark_added(
+            &mut association,
+            &[mapping("1", "a"), mapping("2", "b")],
+            &[],
+        );
+        assert_eq!(
+            added_members(&association),
+            BTreeSet::from(["1".to_string()])
+        );
+        // A repeat without member 1 keeps its mark until the removal is recorded.
+        mark_added(&mut association, &[mapping("2", "b")], &[]);
+        assert_eq!(
+            added_members(&association),
+            BTreeSet::from(["1".to_string()])
+        );
+        assert_eq!(association.mappings.len(), 2);
+    }
+}

@@ -1,0 +1,677 @@
+//! End-to-end: the documented steps after registration — the resource group (checked and
+//! bound), its initialization through the off-peak operator gate, re-initialization when the
+//! cluster's configuration changes, the diagnosis, and account mappings — each checked against
+//! the emulator's state.
+
+use std::time::Duration;
+
+use crossbind_aliyun::{
+    ids::{RoleName, WorkspaceId},
+    ram::{DATAWORKS_EMR_POLICY, PolicyType, UpdateRole},
+};
+use crossbind_cloudsim::{DEFAULT_WORLD_TOML, World};
+use crossbind_proto::{
+    AccountMapping, Association, AssociationEvent, AssociationState, CheckDriftRequest,
+    ConfirmInitializationRequest, CreateAssociationRequest, DiagnoseRequest, Diagnosis, EventKind,
+    GetAssociationRequest, PendingKind, Severity, StepState, WatchAssociationRequest,
+    coordinator_client::CoordinatorClient,
+};
+use crossbind_tests::*;
+use serde_json::Value;
+use tokio_stream::StreamExt;
+use tonic::{Code, transport::Channel};
+
+/// Bound to workspace 10001 in the default world, in the consumer's own VPC.
+const BOUND_GROUP: &str = "Serverless_res_group_1688000000000001_0001";
+/// Bound to no workspace in the default world, in the cluster's VPC.
+const SPARE_GROUP: &str = "Serverless_res_group_1688000000000001_0002";
+
+fn with_group(group: &str) -> CreateAssociationRequest {
+    CreateAssociationRequest {
+        resource_group_id: group.to_string(),
+        ..request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID)
+    }
+}
+
+fn mapping(member: &str, account: &str) -> AccountMapping {
+    AccountMapping {
+        member_uid: member.to_string(),
+        cluster_account: account.to_string(),
+    }
+}
+
+/// Follows the association's events until one matches, failing after a minute.
+async fn until_event(
+    client: &mut CoordinatorClient<Channel>,
+    id: &str,
+    matches: impl Fn(&AssociationEvent) -> bool,
+) -> AssociationEvent {
+    let mut events = client
+        .watch_association(WatchAssociationRequest { id: id.to_string() })
+        .await
+        .expect("watch")
+        .into_inner();
+    let found = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(event) = events.next().await {
+            let event = event.expect("event");
+            if matches(&event) {
+                return Some(event);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(event)) => event,
+        Ok(None) => panic!("association {id} ended without the expected event"),
+        Err(_) => panic!("association {id}: no expected event within a minute"),
+    }
+}
+
+/// Polls the association until it waits for the operator's confirmation (`true`) or is at
+/// rest (`false`), failing after a minute. Unlike the event stream, this never mistakes an
+/// earlier run's request for the current one.
+async fn until_asked(client: &mut CoordinatorClient<Channel>, id: &str) -> bool {
+    for _ in 0..600 {
+        let association = get(client, id).await;
+        if association.pending.as_ref().map(|p| p.kind()) == Some(PendingKind::OperatorConfirmation)
+        {
+            return true;
+        }
+        if matches!(
+            association.state(),
+            AssociationState::Succeeded | AssociationState::Failed | AssociationState::Cancelled
+        ) {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("association {id} neither asked nor finished within a minute");
+}
+
+async fn get(client: &mut CoordinatorClient<Channel>, id: &str) -> Association {
+    client
+        .get_association(GetAssociationRequest { id: id.to_string() })
+        .await
+        .expect("get")
+        .into_inner()
+}
+
+async fn confirm(client: &mut CoordinatorClient<Channel>, id: &str) {
+    client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: id.to_string(),
+            now: false,
+            failed: String::new(),
+        })
+        .await
+        .expect("confirm");
+}
+
+/// Runs an association that initializes at once, confirming when asked, to its end.
+async fn run_confirmed(h: &Harness, request: CreateAssociationRequest) -> Association {
+    let mut client = h.stack.client().await.expect("client");
+    let created = client
+        .create_association(CreateAssociationRequest {
+            initialize_now: true,
+            ..request
+        })
+        .await
+        .expect("create")
+        .into_inner();
+    if until_asked(&mut client, &created.id).await {
+        confirm(&mut client, &created.id).await;
+    }
+    h.settle(&created.id).await
+}
+
+async fn diagnose(h: &Harness, id: &str) -> Diagnosis {
+    let mut client = h.stack.client().await.expect("client");
+    client
+        .diagnose(DiagnoseRequest { id: id.to_string() })
+        .await
+        .expect("diagnose")
+        .into_inner()
+}
+
+fn error_codes(diagnosis: &Diagnosis) -> Vec<String> {
+    diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.severity() == Severity::Error)
+        .map(|f| f.code.clone())
+        .collect()
+}
+
+fn mappings_of(state: &Value, cluster: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = state["accounts"][DEFAULT_PROVIDER_UID]["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .filter(|c| c["ClusterId"] == cluster)
+        .flat_map(|c| {
+            c["AuthUserMappings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|m| {
+            (
+                m["UserId"].as_str().unwrap_or_default().to_string(),
+                m["Username"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn mutations_named(state: &Value, action: &str) -> usize {
+    state["mutations"]
+        .as_array()
+        .map_or(0, |m| m.iter().filter(|m| m["Action"] == action).count())
+}
+
+fn step<'a>(association: &'a Association, name: &str) -> &'a crossbind_proto::Step {
+    association
+        .steps
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no step {name}: {association:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn initialization_waits_for_the_off_peak_window_and_completes_after_confirm() {
+    let (mut options, dir) = options();
+    // 02:00-05:00 in Shanghai; the coordinator's clock starts 10 s before the window opens.
+    options.consumer_extra_toml =
+        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
+    options.coordinator_clock_start = Some("2026-12-04T01:59:50+08:00".into());
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let created = client
+        .create_association(with_group(SPARE_GROUP))
+        .await
+        .unwrap()
+        .into_inner();
+    let id = created.id.clone();
+
+    let waiting = until_event(&mut client, &id, |e| {
+        e.kind() == EventKind::Info && e.message.contains("off-peak window")
+    })
+    .await;
+    assert_eq!(waiting.state(), AssociationState::Waiting, "{waiting:?}");
+    let association = get(&mut client, &id).await;
+    let pending = association.pending.clone().expect("pending action");
+    assert_eq!(pending.kind(), PendingKind::OffPeakWindow);
+    assert!(
+        pending.window_start.starts_with("2026-12-03T18:00:00")
+            || pending
+                .window_start
+                .starts_with("2026-12-04T02:00:00+08:00"),
+        "the window opens at 02:00 Shanghai time: {pending:?}"
+    );
+    // Nothing is asked of the operator before the window: a confirmation is refused.
+    let early = client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: id.clone(),
+            now: false,
+            failed: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(early.message().contains("--now"), "{}", early.message());
+
+    // At the window the operator is told exactly what to do.
+    let asked = until_event(&mut client, &id, |e| e.kind() == EventKind::ActionRequired).await;
+    assert!(asked.sequence > waiting.sequence);
+    for needle in [
+        DEFAULT_WORKSPACE_ID,
+        SPARE_GROUP,
+        DEFAULT_CLUSTER_ID,
+        DEFAULT_PROVIDER_UID,
+        "Dev",
+        "Prod",
+        &format!("crossbind confirm {id}"),
+    ] {
+        assert!(
+            asked.message.contains(needle),
+            "the instructions name {needle}: {}",
+            asked.message
+        );
+    }
+    let association = get(&mut client, &id).await;
+    assert_eq!(association.state(), AssociationState::Waiting);
+    assert_eq!(
+        association.pending.as_ref().unwrap().kind(),
+        PendingKind::OperatorConfirmation
+    );
+    assert_eq!(step(&association, "initialize").state(), StepState::Running);
+
+    confirm(&mut client, &id).await;
+    let done = h.settle(&id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+    let init = done.initialization.expect("initialization recorded");
+    assert_eq!(init.resource_group_id, SPARE_GROUP);
+    assert!(!init.outside_window);
+    assert!(init.confirmed_by.contains("client/"), "{init:?}");
+    assert!(!init.config_fingerprint.is_empty());
+    assert!(done.pending.is_none());
+    // The group was not bound: crossbind bound it, once.
+    assert!(done.resource_group_bound);
+    let state = h.state().await;
+    assert_eq!(
+        mutations_named(&state, "AssociateProjectToResourceGroup"),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
+    let (mut options, dir) = options();
+    options.consumer_extra_toml =
+        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
+    // Noon in Shanghai: the next window is 14 hours away.
+    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+
+    // --now: the operator is asked at once, after a warning.
+    let created = client
+        .create_association(CreateAssociationRequest {
+            initialize_now: true,
+            ..with_group(BOUND_GROUP)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let warning = until_event(&mut client, &created.id, |e| e.kind() == EventKind::Warning).await;
+    assert!(warning.message.contains("may fail"), "{}", warning.message);
+    until_event(&mut client, &created.id, |e| {
+        e.kind() == EventKind::ActionRequired
+    })
+    .await;
+    confirm(&mut client, &created.id).await;
+    let done = h.settle(&created.id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+    assert!(done.initialization.unwrap().outside_window);
+    // Already bound in the default world: nothing to bind.
+    assert!(!done.resource_group_bound);
+
+    // Without --now it waits; `confirm --now` stops the wait with a warning.
+    let other = client
+        .create_association(CreateAssociationRequest {
+            resource_group_id: BOUND_GROUP.into(),
+            ..request(DEFAULT_CLUSTER_ID, "10002")
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    until_event(&mut client, &other.id, |e| {
+        e.state() == AssociationState::Waiting
+    })
+    .await;
+    let waiting = get(&mut client, &other.id).await;
+    assert_eq!(
+        waiting.pending.as_ref().unwrap().kind(),
+        PendingKind::OffPeakWindow
+    );
+    client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: other.id.clone(),
+            now: true,
+            failed: String::new(),
+        })
+        .await
+        .unwrap();
+    until_event(&mut client, &other.id, |e| {
+        e.kind() == EventKind::ActionRequired
+    })
+    .await;
+    confirm(&mut client, &other.id).await;
+    let done = h.settle(&other.id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+    assert!(done.initialization.unwrap().outside_window);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_configuration_change_flags_reinitialization_and_applying_again_asks_for_it() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let first = run_confirmed(&h, with_group(BOUND_GROUP)).await;
+    assert_eq!(first.state(), AssociationState::Succeeded, "{first:#?}");
+    let mut client = h.stack.client().await.unwrap();
+
+    // Unchanged: no re-initialization due, and applying again asks nothing.
+    let report = client
+        .check_drift(CheckDriftRequest {
+            id: first.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.reinitialization_due.is_empty(), "{report:?}");
+    let again = h.run(with_group(BOUND_GROUP)).await;
+    assert_eq!(again.state(), AssociationState::Succeeded, "{again:#?}");
+    assert!(
+        step(&again, "initialize").message.contains("nothing to do"),
+        "{again:#?}"
+    );
+
+    h.set_cluster_config(
+        DEFAULT_CLUSTER_ID,
+        "core-site.xml",
+        "fs.trash.interval",
+        "4320",
+    )
+    .await;
+    let report = client
+        .check_drift(CheckDriftRequest {
+            id: first.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        report
+            .reinitialization_due
+            .contains("configuration changed"),
+        "{report:?}"
+    );
+    let flagged = get(&mut client, &first.id).await;
+    assert!(!flagged.reinitialization_due.is_empty());
+    until_event(&mut client, &first.id, |e| {
+        e.kind() == EventKind::ReinitializationDue
+    })
+    .await;
+
+    // Applying again asks the operator again, and the confirmation clears the flag.
+    let rerun = run_confirmed(&h, with_group(BOUND_GROUP)).await;
+    assert_eq!(rerun.id, first.id);
+    assert_eq!(rerun.state(), AssociationState::Succeeded, "{rerun:#?}");
+    assert!(rerun.reinitialization_due.is_empty());
+    let init = rerun.initialization.unwrap();
+    assert_ne!(
+        init.config_fingerprint,
+        first.initialization.unwrap().config_fingerprint
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diagnosis_names_each_breakage() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let world = World::from_toml(DEFAULT_WORLD_TOML).unwrap();
+    let association = run_confirmed(&h, with_group(BOUND_GROUP)).await;
+    assert_eq!(association.state(), AssociationState::Succeeded);
+    let id = association.id.as_str();
+
+    let healthy = diagnose(&h, id).await;
+    assert!(error_codes(&healthy).is_empty(), "{healthy:#?}");
+    assert!(
+        healthy.findings.iter().any(|f| f.code == "NETWORKS_DIFFER"),
+        "the bound group is in the consumer's VPC, the cluster in the provider's: {healthy:#?}"
+    );
+    assert!(!healthy.unchecked.is_empty());
+
+    let provider = h.cloud(DEFAULT_PROVIDER_UID, &world);
+    let role = RoleName::new("EMRRole").unwrap();
+    // 1. The trust policy loses A's principal.
+    provider
+        .update_role(&UpdateRole {
+            role_name: role.clone(),
+            new_assume_role_policy_document: Some(
+                r#"{"Version":"1","Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"RAM":["acs:ram::1688000000000002:root"]}}]}"#
+                    .into(),
+            ),
+            new_description: None,
+            new_max_session_duration: None,
+        })
+        .await
+        .unwrap();
+    let found = diagnose(&h, id).await;
+    assert!(
+        error_codes(&found).contains(&"PRINCIPAL_NOT_TRUSTED".to_string()),
+        "{found:#?}"
+    );
+    let finding = found
+        .findings
+        .iter()
+        .find(|f| f.code == "PRINCIPAL_NOT_TRUSTED")
+        .unwrap();
+    assert_eq!(finding.account_uid, DEFAULT_PROVIDER_UID);
+    assert!(!finding.fix.is_empty());
+
+    // 2. The policy is detached.
+    provider
+        .detach_policy_from_role(PolicyType::System, DATAWORKS_EMR_POLICY, &role)
+        .await
+        .unwrap();
+    assert!(error_codes(&diagnose(&h, id).await).contains(&"POLICY_NOT_ATTACHED".to_string()));
+
+    // 3. The cluster stops running.
+    h.set_cluster_state(DEFAULT_CLUSTER_ID, "TERMINATED").await;
+    assert!(error_codes(&diagnose(&h, id).await).contains(&"CLUSTER_NOT_RUNNING".to_string()));
+
+    // 4. A compute resource is deleted.
+    let consumer = h.cloud(DEFAULT_CONSUMER_UID, &world);
+    let prod = association
+        .resources
+        .iter()
+        .find(|r| r.environment == crossbind_proto::Environment::Prod as i32)
+        .unwrap();
+    let workspace = WorkspaceId::new(DEFAULT_WORKSPACE_ID).unwrap();
+    consumer
+        .delete_compute_resource(&workspace, prod.compute_resource_id.parse().unwrap())
+        .await
+        .unwrap();
+    let found = diagnose(&h, id).await;
+    let missing = found
+        .findings
+        .iter()
+        .find(|f| f.code == "COMPUTE_RESOURCE_MISSING")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(missing.subject.contains("Prod"), "{missing:?}");
+
+    // 5. The resource group is unbound from the workspace.
+    consumer
+        .dissociate_project_from_resource_group(&workspace, BOUND_GROUP)
+        .await
+        .unwrap();
+    let found = diagnose(&h, id).await;
+    assert!(
+        error_codes(&found).contains(&"RESOURCE_GROUP_NOT_BOUND".to_string()),
+        "{found:#?}"
+    );
+    // The latest diagnosis is on the association too.
+    let mut client = h.stack.client().await.unwrap();
+    let recorded = get(&mut client, id).await.diagnosis.expect("diagnosis");
+    assert_eq!(recorded.checked_at, found.checked_at);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_initialization_is_diagnosed_and_retry_asks_again() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let created = client
+        .create_association(CreateAssociationRequest {
+            initialize_now: true,
+            ..with_group(BOUND_GROUP)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    until_event(&mut client, &created.id, |e| {
+        e.kind() == EventKind::ActionRequired
+    })
+    .await;
+    client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: created.id.clone(),
+            now: false,
+            failed: "the console says the vSwitch has no free IP addresses".into(),
+        })
+        .await
+        .unwrap();
+    let failed = h.settle(&created.id).await;
+    assert_eq!(failed.state(), AssociationState::Failed, "{failed:#?}");
+    let failure = failed.failure.clone().unwrap();
+    assert_eq!(failure.step, "initialize");
+    assert_eq!(failure.reasons, ["INITIALIZATION_FAILED"]);
+    assert!(failure.message.contains("no free IP addresses"));
+    let diagnosis = failed.diagnosis.expect("a diagnosis ran automatically");
+    assert_eq!(diagnosis.trigger, "initialize failed");
+    assert!(!diagnosis.findings.is_empty());
+
+    client
+        .retry_association(crossbind_proto::RetryAssociationRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap();
+    assert!(until_asked(&mut client, &created.id).await);
+    confirm(&mut client, &created.id).await;
+    let done = h.settle(&created.id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mappings_are_applied_repeat_safely_and_only_ours_are_removed() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let world = World::from_toml(DEFAULT_WORLD_TOML).unwrap();
+    let (etl, bi, ops) = ("2000000000000001", "2000000000000002", "2000000000000003");
+
+    // A mapping that exists before crossbind, which an association also asks for.
+    let consumer = h.cloud(DEFAULT_CONSUMER_UID, &world);
+    let setup = run_confirmed(&h, request(DEFAULT_CLUSTER_ID, "10002")).await;
+    assert_eq!(setup.state(), AssociationState::Succeeded, "{setup:#?}");
+    let workspace_b = WorkspaceId::new("10002").unwrap();
+    consumer
+        .update_compute_resource_auth_user_mappings(
+            &workspace_b,
+            setup.resources[0].compute_resource_id.parse().unwrap(),
+            &[crossbind_aliyun::dataworks::AuthUserUpsert {
+                user_id: ops.into(),
+                username: "ops".into(),
+                password: None,
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+
+    let wanted = vec![mapping(etl, "etl"), mapping(bi, "bi"), mapping(ops, "ops")];
+    let first = h
+        .run(CreateAssociationRequest {
+            account_mappings: wanted.clone(),
+            ..request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID)
+        })
+        .await;
+    assert_eq!(first.state(), AssociationState::Succeeded, "{first:#?}");
+    let state = h.state().await;
+    assert_eq!(
+        mappings_of(&state, DEFAULT_CLUSTER_ID),
+        [
+            (etl.to_string(), "etl".to_string()),
+            (bi.to_string(), "bi".to_string()),
+            (ops.to_string(), "ops".to_string()),
+        ]
+    );
+    let added: Vec<(&str, bool)> = first
+        .mappings
+        .iter()
+        .map(|m| (m.mapping.as_ref().unwrap().member_uid.as_str(), m.added))
+        .collect();
+    assert_eq!(added, [(etl, true), (bi, true), (ops, false)]);
+    let updates = mutations_named(&state, "UpdateComputeResourceAuthUserMappings");
+
+    // Repeat: nothing changes.
+    let again = h
+        .run(CreateAssociationRequest {
+            account_mappings: wanted.clone(),
+            ..request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID)
+        })
+        .await;
+    assert_eq!(again.state(), AssociationState::Succeeded, "{again:#?}");
+    let state = h.state().await;
+    assert_eq!(
+        mutations_named(&state, "UpdateComputeResourceAuthUserMappings"),
+        updates
+    );
+
+    // Another association of the same cluster also asks for `etl`.
+    let other = h
+        .run(CreateAssociationRequest {
+            account_mappings: vec![mapping(etl, "etl")],
+            ..request(DEFAULT_CLUSTER_ID, "10002")
+        })
+        .await;
+    assert_eq!(other.state(), AssociationState::Succeeded, "{other:#?}");
+    assert_eq!(other.id, setup.id);
+
+    // Dissociating the first removes only what it added and nobody else asks for.
+    let gone = h.dissociate(&first.id).await;
+    assert_eq!(gone.state(), AssociationState::Dissociated, "{gone:#?}");
+    let state = h.state().await;
+    assert_eq!(
+        mappings_of(&state, DEFAULT_CLUSTER_ID),
+        [
+            (etl.to_string(), "etl".to_string()),
+            (ops.to_string(), "ops".to_string()),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_resource_groups_and_mappings_fail_before_any_change() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+
+    let missing = h
+        .run(with_group("Serverless_res_group_1688000000000001_9999"))
+        .await;
+    assert_eq!(missing.state(), AssociationState::Failed);
+    let failure = missing.failure.unwrap();
+    assert_eq!(failure.step, "preflight.resource_group");
+    assert_eq!(failure.reasons, ["RESOURCE_GROUP_NOT_FOUND"]);
+    assert_eq!(mutation_count(&h.state().await), 0);
+
+    for (mappings, field) in [
+        (
+            vec![mapping("12ab", "etl")],
+            "account_mappings[0].member_uid",
+        ),
+        (
+            vec![
+                mapping("2000000000000001", "etl"),
+                mapping("2000000000000001", "bi"),
+            ],
+            "account_mappings[1].member_uid",
+        ),
+    ] {
+        let refused = client
+            .create_association(CreateAssociationRequest {
+                account_mappings: mappings,
+                ..request("C-6A7B8C9D0E1F2A3B", DEFAULT_WORKSPACE_ID)
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        assert!(
+            refused.message().starts_with(field),
+            "{}",
+            refused.message()
+        );
+    }
+    let refused = client
+        .create_association(with_group("bad group!"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(refused.message().starts_with("resource_group_id"));
+    assert_eq!(mutation_count(&h.state().await), 0);
+}
