@@ -312,7 +312,9 @@ pub fn event_line(event: &AssociationEvent) -> String {
     } else {
         &event.step
     };
-    format!("  {time}  {step:<20} {mark} {}", event.message)
+    // A multi-line message (the operator's instructions) stays indented under its event.
+    let message = event.message.replace('\n', "\n              ");
+    format!("  {time}  {step:<20} {mark} {message}")
 }
 
 /// The association as a few readable lines.

@@ -675,3 +675,145 @@ async fn bad_resource_groups_and_mappings_fail_before_any_change() {
     assert!(refused.message().starts_with("resource_group_id"));
     assert_eq!(mutation_count(&h.state().await), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_shows_the_binding_the_mappings_and_the_initialization() {
+    let (mut options, dir) = options();
+    options.consumer_extra_toml =
+        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
+    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let plan = client
+        .plan_association(CreateAssociationRequest {
+            account_mappings: vec![mapping("2000000000000001", "etl")],
+            ..with_group(SPARE_GROUP)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.failure.is_none(), "{plan:#?}");
+    let actions: Vec<(&str, &str)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.step.as_str(), c.action.as_str()))
+        .collect();
+    for wanted in [
+        ("bind.resource_group", "AssociateProjectToResourceGroup"),
+        ("map.accounts", "UpdateComputeResourceAuthUserMappings"),
+        ("initialize", "console: Initialize Resource Group"),
+    ] {
+        assert!(actions.contains(&wanted), "{wanted:?} in {actions:?}");
+    }
+    let initialization = plan.initialization.expect("the initialization plan");
+    assert!(
+        initialization
+            .window_start
+            .starts_with("2026-12-05T02:00:00"),
+        "the next window after noon is tomorrow at 02:00: {initialization:?}"
+    );
+    assert!(!plan.resource_group.unwrap().bound);
+    assert_eq!(
+        mutation_count(&h.state().await),
+        0,
+        "a plan changes nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_registration_is_diagnosed_automatically() {
+    let (mut options, dir) = options();
+    // A new role takes a minute to be usable, and the consumer waits one second for it.
+    let world = DEFAULT_WORLD_TOML.replace(
+        "role_propagation_seconds = 0",
+        "role_propagation_seconds = 60",
+    );
+    assert_ne!(world, DEFAULT_WORLD_TOML);
+    with_world(&mut options, &world);
+    options.role_propagation_timeout_seconds = 1;
+    let h = start(options, dir).await;
+    let failed = h.run(with_group(BOUND_GROUP)).await;
+    assert_eq!(failed.state(), AssociationState::Failed, "{failed:#?}");
+    let failure = failed.failure.unwrap();
+    assert!(failure.step.starts_with("register."), "{failure:?}");
+    assert!(failure.message.contains("diagnosis:"), "{failure:?}");
+    let diagnosis = failed.diagnosis.expect("a diagnosis ran automatically");
+    assert!(
+        diagnosis.trigger.starts_with("register.") && diagnosis.trigger.ends_with("failed"),
+        "{diagnosis:?}"
+    );
+    // The provider's side is in place; the diagnosis says so and what it cannot see.
+    assert!(diagnosis.provider.unwrap().principal_trusted);
+    assert!(!diagnosis.unchecked.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mappings_on_a_cluster_with_ldap_and_kerberos_are_refused_before_any_change() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let refused = h
+        .run(CreateAssociationRequest {
+            account_mappings: vec![mapping("2000000000000001", "etl")],
+            ..request("C-4F5A6B7C8D9E0F1A", DEFAULT_WORKSPACE_ID)
+        })
+        .await;
+    assert_eq!(refused.state(), AssociationState::Failed);
+    let failure = refused.failure.unwrap();
+    assert_eq!(failure.step, "preflight.cluster");
+    assert!(failure.reasons.contains(&"KERBEROS_ENABLED".to_string()));
+    assert!(
+        failure
+            .reasons
+            .contains(&"MAPPINGS_NOT_ALLOWED".to_string())
+    );
+    assert!(failure.message.contains("LDAP and Kerberos"), "{failure:?}");
+    assert_eq!(mutation_count(&h.state().await), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ldap_cluster_needs_the_mapped_accounts_password_from_the_consumer() {
+    const LDAP_CLUSTER: &str = "C-5A6B7C8D9E0F1A2B";
+    let member = "2000000000000001";
+
+    // Without a password configured, the mapping step says which key to add.
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let refused = h
+        .run(CreateAssociationRequest {
+            account_mappings: vec![mapping(member, "etl")],
+            ..request(LDAP_CLUSTER, DEFAULT_WORKSPACE_ID)
+        })
+        .await;
+    assert_eq!(refused.state(), AssociationState::Failed, "{refused:#?}");
+    let failure = refused.failure.unwrap();
+    assert_eq!(failure.step, "map.accounts");
+    assert!(failure.message.contains("password_env"), "{failure:?}");
+    assert!(mappings_of(&h.state().await, LDAP_CLUSTER).is_empty());
+    h.stack.stop().await;
+
+    // With it, the password reaches the cloud and nowhere else.
+    let (mut options, dir) = crossbind_tests::options();
+    options.consumer_extra_toml =
+        "[account_mappings]\npassword_env = { etl = \"CROSSBIND_TEST_ETL_PASSWORD\" }\n".into();
+    options.consumer_env = vec![("CROSSBIND_TEST_ETL_PASSWORD".into(), "etl-Secret-42".into())];
+    let h = start(options, dir).await;
+    let done = h
+        .run(CreateAssociationRequest {
+            account_mappings: vec![mapping(member, "etl")],
+            ..request(LDAP_CLUSTER, DEFAULT_WORKSPACE_ID)
+        })
+        .await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+    assert_eq!(done.hadoop_auth_type, "ldap");
+    let state = h.state().await;
+    let cluster = state["accounts"][DEFAULT_PROVIDER_UID]["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["ClusterId"] == LDAP_CLUSTER)
+        .unwrap()
+        .clone();
+    assert_eq!(cluster["AuthUserMappings"][0]["HasPassword"], true);
+    assert!(!format!("{done:?}").contains("etl-Secret-42"));
+    assert!(!h.logs().contains("etl-Secret-42"));
+}

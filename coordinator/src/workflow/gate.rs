@@ -67,8 +67,12 @@ pub(super) fn due_reason(
     None
 }
 
+/// RFC 3339 to the second (the windows are given to the second).
 pub(super) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn parse_instant(text: &str) -> Option<OffsetDateTime> {
