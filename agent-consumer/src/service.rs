@@ -29,7 +29,7 @@ use crate::connection_properties::Params;
 use crate::diagnose::{Diagnosing, Reader, ResourceRef};
 use crate::error::{Error, Result, cloud};
 use crate::initialization::{self, Subject};
-use crate::mappings::{Passwords, Target, Wanted, check_cluster_account};
+use crate::mappings::{Current, Passwords, Target, Wanted, check_cluster_account};
 use crate::register::{self, Registering};
 use crate::resource_group::Groups;
 
@@ -331,14 +331,7 @@ impl ConsumerService {
         let resource = resource_id(&req.compute_resource_id)?;
         let cluster: ClusterId = required("cluster_id", &req.cluster_id)?;
         let wanted = wanted_mappings(&req.mappings)?;
-        self.require_workspace(&workspace)?;
-        let target = Target {
-            client: &self.inner.client,
-            workspace: &workspace,
-            resource,
-        };
-        let current = target.read(&self.inner.registration.template).await?;
-        self.require_provider(&current.owner)?;
+        let (target, current) = self.mapping_target(&workspace, resource).await?;
         if !current.cluster.eq_ignore_case(&cluster) {
             return Err(Error::OtherCluster {
                 id: resource,
@@ -370,15 +363,26 @@ impl ConsumerService {
         let workspace: WorkspaceId = required("workspace_id", &req.workspace_id)?;
         let resource = resource_id(&req.compute_resource_id)?;
         let members = member_uids(&req.member_uids)?;
-        self.require_workspace(&workspace)?;
+        let (target, current) = self.mapping_target(&workspace, resource).await?;
+        target.remove(&current, &members, req.dry_run).await
+    }
+
+    /// The compute resource mappings go through, read, once the workspace and the cluster's
+    /// owner are both within consent.
+    async fn mapping_target<'a>(
+        &'a self,
+        workspace: &'a WorkspaceId,
+        resource: i64,
+    ) -> Result<(Target<'a>, Current)> {
+        self.require_workspace(workspace)?;
         let target = Target {
             client: &self.inner.client,
-            workspace: &workspace,
+            workspace,
             resource,
         };
         let current = target.read(&self.inner.registration.template).await?;
         self.require_provider(&current.owner)?;
-        target.remove(&current, &members, req.dry_run).await
+        Ok((target, current))
     }
 
     #[instrument(

@@ -26,6 +26,17 @@ const BOUND_GROUP: &str = "Serverless_res_group_1688000000000001_0001";
 /// Bound to no workspace in the default world, in the cluster's VPC.
 const SPARE_GROUP: &str = "Serverless_res_group_1688000000000001_0002";
 
+/// The consumer team's off-peak window: 02:00 to 05:00 in Shanghai.
+const OFF_PEAK: &str =
+    "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n";
+
+/// The off-peak window, and a coordinator clock at noon in Shanghai: the next window opens
+/// 14 hours later.
+fn at_noon_in_shanghai(options: &mut crossbind_cli::stack::StackOptions) {
+    options.consumer_extra_toml = OFF_PEAK.into();
+    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+}
+
 fn with_group(group: &str) -> CreateAssociationRequest {
     CreateAssociationRequest {
         resource_group_id: group.to_string(),
@@ -184,8 +195,7 @@ fn step<'a>(association: &'a Association, name: &str) -> &'a crossbind_proto::St
 async fn initialization_waits_for_the_off_peak_window_and_completes_after_confirm() {
     let (mut options, dir) = options();
     // 02:00-05:00 in Shanghai; the coordinator's clock starts 10 s before the window opens.
-    options.consumer_extra_toml =
-        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
+    options.consumer_extra_toml = OFF_PEAK.into();
     options.coordinator_clock_start = Some("2026-12-04T01:59:50+08:00".into());
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
@@ -270,10 +280,7 @@ async fn initialization_waits_for_the_off_peak_window_and_completes_after_confir
 #[tokio::test(flavor = "multi_thread")]
 async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
     let (mut options, dir) = options();
-    options.consumer_extra_toml =
-        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
-    // Noon in Shanghai: the next window is 14 hours away.
-    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+    at_noon_in_shanghai(&mut options);
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
 
@@ -679,9 +686,7 @@ async fn bad_resource_groups_and_mappings_fail_before_any_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_shows_the_binding_the_mappings_and_the_initialization() {
     let (mut options, dir) = options();
-    options.consumer_extra_toml =
-        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n".into();
-    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+    at_noon_in_shanghai(&mut options);
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
     let plan = client
