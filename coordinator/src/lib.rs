@@ -36,8 +36,14 @@
 //! unfinished association; each step reads the cloud before it changes anything, so a step
 //! cut off after its cloud call but before its record is safe to run again. Changes made in
 //! an account are appended to an audit table (who asked, what, in which account).
+//! An association that waits for an operator (state `WAITING`: an off-peak window, or the
+//! confirmation of the console step that initializes the resource group) records what it
+//! waits for, so a restarted coordinator resumes the wait without asking twice.
 //!
 //! # Limitations
+//!
+//! - The initialization of the resource group is an operator step (the cloud has no API for
+//!   it): the coordinator records the operator's confirmation but cannot verify it.
 //!
 //! - One coordinator per database: SQLite is not shared between replicas (a PostgreSQL
 //!   backend would implement `store::Backend`).

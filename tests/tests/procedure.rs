@@ -822,3 +822,44 @@ async fn an_ldap_cluster_needs_the_mapped_accounts_password_from_the_consumer() 
     assert!(!format!("{done:?}").contains("etl-Secret-42"));
     assert!(!h.logs().contains("etl-Secret-42"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diagnosis_tests_connectivity_where_a_data_source_of_the_cluster_exists() {
+    let (mut options, dir) = options();
+    let marker = "# Account B, the provider";
+    assert!(DEFAULT_WORLD_TOML.contains(marker));
+    let data_source = format!(
+        "[[accounts.data_sources]]\nid = 50001\nworkspace = 10001\nname = \"hive_etl\"\n\
+         type = \"hive\"\nenvironment = \"Prod\"\ncluster_id = \"{DEFAULT_CLUSTER_ID}\"\n\n{marker}"
+    );
+    with_world(
+        &mut options,
+        &DEFAULT_WORLD_TOML.replacen(marker, &data_source, 1),
+    );
+    let h = start(options, dir).await;
+
+    // From the group in the consumer's own VPC, the cluster in the provider's is unreachable.
+    let far = run_confirmed(&h, with_group(BOUND_GROUP)).await;
+    assert_eq!(far.state(), AssociationState::Succeeded, "{far:#?}");
+    let found = diagnose(&h, &far.id).await;
+    let unreachable = found
+        .findings
+        .iter()
+        .find(|f| f.code == "CONNECTIVITY_UNREACHABLE")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(unreachable.severity(), Severity::Error);
+    assert!(unreachable.subject.contains("hive_etl"), "{unreachable:?}");
+    let tests = &found.consumer.as_ref().unwrap().connectivity;
+    assert_eq!(tests.len(), 1, "{tests:?}");
+    assert_eq!(tests[0].state, "Unreachable");
+
+    // From the group in the cluster's VPC it connects.
+    let near = run_confirmed(&h, with_group(SPARE_GROUP)).await;
+    assert_eq!(near.state(), AssociationState::Succeeded, "{near:#?}");
+    let found = diagnose(&h, &near.id).await;
+    assert!(
+        found.findings.iter().any(|f| f.code == "CONNECTIVITY_OK"),
+        "{found:#?}"
+    );
+    assert!(error_codes(&found).is_empty(), "{found:#?}");
+}
