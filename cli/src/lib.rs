@@ -277,7 +277,8 @@ pub async fn associate(args: AssociateArgs) -> Result<ExitCode> {
         // The id first, so that an interrupted run can still be followed with `watch ID`.
         say!("association {}", association.id);
     }
-    follow(&mut client, association.id, c.output).await
+    let after = association.last_event_sequence;
+    follow(&mut client, association.id, after, c.output).await
 }
 
 /// Prints one association.
@@ -348,7 +349,8 @@ pub async fn act(args: IdArgs, verb: Verb) -> Result<ExitCode> {
         Verb::Retry => crossbind_proto::AssociationState::Succeeded,
         Verb::Dissociate => crossbind_proto::AssociationState::Dissociated,
     };
-    follow_to(&mut client, association.id, c.output, &[wanted]).await
+    let after = association.last_event_sequence;
+    follow_to(&mut client, association.id, after, c.output, &[wanted]).await
 }
 
 /// Checks one association for drift. Exits 0 when nothing drifted, 2 when something did.
@@ -392,7 +394,8 @@ pub async fn confirm(args: ConfirmArgs) -> Result<ExitCode> {
     } else {
         AssociationState::Succeeded
     };
-    follow_to(&mut client, association.id, c.output, &[wanted]).await
+    let after = association.last_event_sequence;
+    follow_to(&mut client, association.id, after, c.output, &[wanted]).await
 }
 
 /// Diagnoses one association. Exits 0 when no finding is an error, 2 when one is.
@@ -456,10 +459,11 @@ pub async fn list(connection: Connection) -> Result<ExitCode> {
 async fn follow(
     client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
     id: String,
+    after: u64,
     format: Format,
 ) -> Result<ExitCode> {
     let wanted = [crossbind_proto::AssociationState::Succeeded];
-    follow_to(client, id, format, &wanted).await
+    follow_to(client, id, after, format, &wanted).await
 }
 
 /// Follows one association's events through its waits too, to its end.
@@ -468,27 +472,30 @@ async fn follow_all(
     id: String,
     format: Format,
 ) -> Result<ExitCode> {
-    follow_events(client, id, format, &[AssociationState::Succeeded], false).await
+    follow_events(client, id, 0, format, &[AssociationState::Succeeded], false).await
 }
 
 /// The exit code of a command that stopped following because the association waits for an
 /// operator (an off-peak window or a confirmation).
 pub const EXIT_WAITING: u8 = 3;
 
-/// Follows an association to rest, or until it waits for an operator; the exit code is zero
+/// Follows an association to rest, or until it waits for an operator after event `after`
+/// (the last one before the command acted; earlier waits are history); the exit code is zero
 /// when it ends in one of `wanted`, [`EXIT_WAITING`] when it waits.
 async fn follow_to(
     client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
     id: String,
+    after: u64,
     format: Format,
     wanted: &[crossbind_proto::AssociationState],
 ) -> Result<ExitCode> {
-    follow_events(client, id, format, wanted, true).await
+    follow_events(client, id, after, format, wanted, true).await
 }
 
 async fn follow_events(
     client: &mut crossbind_proto::coordinator_client::CoordinatorClient<tonic::transport::Channel>,
     id: String,
+    after: u64,
     format: Format,
     wanted: &[crossbind_proto::AssociationState],
     stop_when_waiting: bool,
@@ -502,7 +509,13 @@ async fn follow_events(
         if format == Format::Human {
             say!("{}", output::event_line(&event));
         }
-        if stop_when_waiting && event.state() == AssociationState::Waiting {
+        // Only a wait that starts after the command acted stops it (not the confirmation's
+        // own event, nor a wait of an earlier run).
+        let starts_a_wait = matches!(
+            event.kind(),
+            crossbind_proto::EventKind::Waiting | crossbind_proto::EventKind::ActionRequired
+        );
+        if stop_when_waiting && event.sequence > after && starts_a_wait {
             break;
         }
     }

@@ -303,6 +303,7 @@ pub fn event_line(event: &AssociationEvent) -> String {
         EventKind::Warning => "⚠",
         EventKind::ReinitializationDue => "!",
         EventKind::Diagnosis => "?",
+        EventKind::Waiting => "⏸",
         EventKind::AssociationFinished => "■",
         EventKind::Unspecified => " ",
     };

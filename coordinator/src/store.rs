@@ -132,6 +132,18 @@ struct Entry {
     latest: watch::Sender<u64>,
 }
 
+// === impl Entry ===
+
+impl Entry {
+    /// A copy of the association for readers, with the sequence of its latest event.
+    fn view(&self) -> Association {
+        Association {
+            last_event_sequence: self.events.len() as u64,
+            ..self.association.clone()
+        }
+    }
+}
+
 /// An event to append; the store fills in the id, sequence, time and state.
 #[derive(Debug)]
 pub struct NewEvent<'a> {
@@ -203,7 +215,7 @@ impl Records {
 
     /// The association with this id.
     pub fn get(&self, id: &str) -> Option<Association> {
-        self.lock().entries.get(id).map(|e| e.association.clone())
+        self.lock().entries.get(id).map(|e| e.view())
     }
 
     /// Every association, oldest first.
@@ -213,7 +225,7 @@ impl Records {
             .order
             .iter()
             .filter_map(|id| inner.entries.get(id))
-            .map(|e| e.association.clone())
+            .map(|e| e.view())
             .collect()
     }
 
@@ -224,7 +236,7 @@ impl Records {
             .entries
             .values()
             .find(|e| e.idempotency_key.as_deref() == Some(key))
-            .map(|e| e.association.clone())
+            .map(|e| e.view())
     }
 
     /// The association that holds this business key, unless it has been dissociated.
@@ -237,7 +249,7 @@ impl Records {
             .find(|e| {
                 e.business_key == key && e.association.state() != AssociationState::Dissociated
             })
-            .map(|e| e.association.clone())
+            .map(|e| e.view())
     }
 
     /// Changes an association in place and writes it through. A failed write is logged and
@@ -255,7 +267,7 @@ impl Records {
         ) {
             error!(association.id = id, error = %crate::error::chain(&e), "cannot store the association");
         }
-        Some(entry.association.clone())
+        Some(entry.view())
     }
 
     /// Appends an event and wakes every watcher.

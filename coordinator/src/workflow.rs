@@ -265,6 +265,18 @@ impl Engine {
                     self.spawn(existing.id.clone(), Saga::Forward);
                     Ok(again.unwrap_or(existing))
                 }
+                AssociationState::Waiting
+                    if normalized.initialize_now
+                        && gate::waits_for_window(&existing)
+                        && same_settings(existing.request.as_ref(), &normalized) =>
+                {
+                    // A repeat with `initialize_now` while the association waits for its
+                    // window means "now": the same as `confirm --now`.
+                    match self.confirm(&existing.id, client, true, "") {
+                        Ok(updated) => Ok(updated),
+                        Err(_) => Ok(existing),
+                    }
+                }
                 _ if !same_settings(existing.request.as_ref(), &normalized) => {
                     Err(RequestError::FailedPrecondition(format!(
                         "association {} is {} with another resource group or other account mappings: \

@@ -206,10 +206,7 @@ async fn initialization_waits_for_the_off_peak_window_and_completes_after_confir
         .into_inner();
     let id = created.id.clone();
 
-    let waiting = until_event(&mut client, &id, |e| {
-        e.kind() == EventKind::Info && e.message.contains("off-peak window")
-    })
-    .await;
+    let waiting = until_event(&mut client, &id, |e| e.kind() == EventKind::Waiting).await;
     assert_eq!(waiting.state(), AssociationState::Waiting, "{waiting:?}");
     let association = get(&mut client, &id).await;
     let pending = association.pending.clone().expect("pending action");
@@ -862,4 +859,57 @@ async fn diagnosis_tests_connectivity_where_a_data_source_of_the_cluster_exists(
         "{found:#?}"
     );
     assert!(error_codes(&found).is_empty(), "{found:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_the_wait() {
+    let (mut options, dir) = options();
+    options.consumer_extra_toml = OFF_PEAK.into();
+    // Ten seconds before the window closes.
+    options.coordinator_clock_start = Some("2026-12-04T04:59:50+08:00".into());
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+
+    let inside = client
+        .create_association(with_group(BOUND_GROUP))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(until_asked(&mut client, &inside.id).await);
+    let closed = until_event(&mut client, &inside.id, |e| {
+        e.kind() == EventKind::Warning && e.message.contains("window closed")
+    })
+    .await;
+    assert_eq!(closed.state(), AssociationState::Waiting);
+    confirm(&mut client, &inside.id).await;
+    let done = h.settle(&inside.id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+
+    // The window is closed now: the next association waits for tomorrow's...
+    let later = request(DEFAULT_CLUSTER_ID, "10002");
+    let later = CreateAssociationRequest {
+        resource_group_id: BOUND_GROUP.into(),
+        ..later
+    };
+    let waiting = client
+        .create_association(later.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    until_event(&mut client, &waiting.id, |e| e.kind() == EventKind::Waiting).await;
+    // ...until the same request comes again with `initialize_now`.
+    let again = client
+        .create_association(CreateAssociationRequest {
+            initialize_now: true,
+            ..later
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.id, waiting.id);
+    assert!(until_asked(&mut client, &waiting.id).await);
+    confirm(&mut client, &waiting.id).await;
+    let done = h.settle(&waiting.id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+    assert!(done.initialization.unwrap().outside_window);
 }

@@ -89,6 +89,11 @@ fn human(d: Duration) -> String {
     }
 }
 
+/// True when the association waits for its off-peak window (not yet for the operator).
+pub(super) fn waits_for_window(association: &Association) -> bool {
+    waiting_for(association, PendingKind::OffPeakWindow).is_some()
+}
+
 fn waiting_for(association: &Association, kind: PendingKind) -> Option<&PendingAction> {
     association
         .pending
@@ -253,7 +258,7 @@ impl Engine {
         info!(window.start = %plan.window_start, "waiting for the off-peak window");
         self.event(
             id,
-            EventKind::Info,
+            EventKind::Waiting,
             steps::INITIALIZE,
             format!(
                 "waiting for the consumer's off-peak window ({}): it opens at {} (in {}); \
@@ -334,15 +339,37 @@ impl Engine {
         cluster: &ClusterCheck,
     ) -> Result<(), Stop> {
         let mut changes = self.records.subscribe(id);
+        let mut told_closed = false;
         let pending = loop {
             self.checkpoint(id)?;
             let association = self.records.get(id).unwrap_or_default();
-            if let Some(pending) = waiting_for(&association, PendingKind::OperatorConfirmation)
-                && (!pending.confirmed_by.is_empty() || !pending.failed.is_empty())
-            {
+            let Some(pending) = waiting_for(&association, PendingKind::OperatorConfirmation) else {
+                nap(&mut changes, LONGEST_NAP).await;
+                continue;
+            };
+            if !pending.confirmed_by.is_empty() || !pending.failed.is_empty() {
                 break pending.clone();
             }
-            nap(&mut changes, LONGEST_NAP).await;
+            let closes = parse_instant(&pending.window_end);
+            if let Some(end) = closes.filter(|end| !told_closed && *end <= self.clock.now()) {
+                told_closed = true;
+                self.event(
+                    id,
+                    EventKind::Warning,
+                    steps::INITIALIZE,
+                    format!(
+                        "the off-peak window closed at {} without an answer; the association \
+                         keeps waiting: initialize when tasks running on resource group {group} \
+                         may fail (off-peak), then confirm",
+                        rfc3339(end)
+                    ),
+                );
+            }
+            let until_close = closes
+                .filter(|_| !told_closed)
+                .and_then(|end| Duration::try_from(end - self.clock.now()).ok())
+                .unwrap_or(LONGEST_NAP);
+            nap(&mut changes, until_close.min(LONGEST_NAP)).await;
         };
         self.records.update(id, |a| {
             a.pending = None;

@@ -2497,7 +2497,8 @@ pub struct Initialization {
     pub config_fingerprint: ::prost::alloc::string::String,
     #[prost(string, tag = "5")]
     pub release_version: ::prost::alloc::string::String,
-    /// True when it ran outside the off-peak windows (`initialize_now` or `confirm --now`).
+    /// True when it was asked for outside the off-peak windows (`initialize_now`, `confirm --now`,
+    /// or no windows configured).
     #[prost(bool, tag = "6")]
     pub outside_window: bool,
 }
@@ -2693,6 +2694,10 @@ pub struct Association {
     /// The latest diagnosis, if any.
     #[prost(message, optional, tag = "26")]
     pub diagnosis: ::core::option::Option<Diagnosis>,
+    /// The sequence of its latest event when this copy was read: a client that follows the
+    /// association after acting on it tells the events its action caused from earlier ones.
+    #[prost(uint64, tag = "27")]
+    pub last_event_sequence: u64,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct AssociationEvent {
@@ -2890,6 +2895,8 @@ pub enum EventKind {
     ReinitializationDue = 11,
     /// A diagnosis ran; the message summarises its findings.
     Diagnosis = 12,
+    /// The association starts waiting for an off-peak window; the message says until when.
+    Waiting = 13,
 }
 impl EventKind {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -2911,6 +2918,7 @@ impl EventKind {
             Self::Warning => "EVENT_KIND_WARNING",
             Self::ReinitializationDue => "EVENT_KIND_REINITIALIZATION_DUE",
             Self::Diagnosis => "EVENT_KIND_DIAGNOSIS",
+            Self::Waiting => "EVENT_KIND_WAITING",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -2929,6 +2937,7 @@ impl EventKind {
             "EVENT_KIND_WARNING" => Some(Self::Warning),
             "EVENT_KIND_REINITIALIZATION_DUE" => Some(Self::ReinitializationDue),
             "EVENT_KIND_DIAGNOSIS" => Some(Self::Diagnosis),
+            "EVENT_KIND_WAITING" => Some(Self::Waiting),
             _ => None,
         }
     }
