@@ -192,5 +192,11 @@ pub async fn start_with_env(
         off_peak.time_zone = %zone,
         "consumer agent ready"
     );
+    if windows == 0 {
+        tracing::warn!(
+            "no off-peak windows are configured ([initialization] off_peak): a resource group \
+             initialization is asked for at once, whatever runs on the group"
+        );
+    }
     Ok(server)
 }

@@ -66,6 +66,12 @@ pub enum WindowError {
         "{0:?} is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun, ranges such as Mon-Fri, and lists such as Sat,Sun"
     )]
     BadDay(String),
+    /// A day named twice (`Mon,Mon`, `Mon-Wed,Tue`): most likely a typo.
+    #[error("{0} is named twice; name each day once")]
+    DuplicateDay(&'static str),
+    /// Start and end are the same time: an empty window, or a typo for a whole day.
+    #[error("starts and ends at the same time {0}; for a whole day write 00:00-24:00")]
+    SameStartAndEnd(String),
 }
 
 /// A day set written back as ranges and lists (`Mon-Fri`, `Sat,Sun`).
@@ -116,10 +122,14 @@ impl FromStr for Window {
             .split_once('-')
             .filter(|_| range.contains(':'))
             .ok_or_else(|| WindowError::BadRange(range.to_owned()))?;
+        let start_text = start.trim();
         let start = parse_time(start)?;
         let end = parse_time(end)?;
         if start == DAY {
             return Err(WindowError::StartAtMidnightEnd);
+        }
+        if start == end {
+            return Err(WindowError::SameStartAndEnd(start_text.to_owned()));
         }
         // `00:00` as an end means the next midnight, like `24:00`.
         let end = if end == 0 { DAY } else { end };
@@ -337,6 +347,9 @@ fn parse_days(text: &str) -> Result<u8, WindowError> {
         };
         let mut d = from;
         loop {
+            if days & (1 << d) != 0 {
+                return Err(WindowError::DuplicateDay(DAY_NAMES[d]));
+            }
             days |= 1 << d;
             if d == to {
                 break;

@@ -150,7 +150,7 @@ pub struct ConfirmArgs {
     pub now: bool,
     /// The initialization failed in the console, for this reason: the association fails at
     /// its initialize step and a diagnosis runs.
-    #[arg(long, value_name = "REASON")]
+    #[arg(long, value_name = "REASON", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub failed: Option<String>,
     /// Return at once instead of following the association.
     #[arg(long)]
@@ -353,7 +353,8 @@ pub async fn act(args: IdArgs, verb: Verb) -> Result<ExitCode> {
     follow_to(&mut client, association.id, after, c.output, &[wanted]).await
 }
 
-/// Checks one association for drift. Exits 0 when nothing drifted, 2 when something did.
+/// Checks one association for drift. Exits 0 when nothing drifted, 2 when something did or
+/// a re-initialization of the resource group is due.
 pub async fn drift(args: IdArgs) -> Result<ExitCode> {
     let c = &args.connection;
     let mut client = client::connect(&c.coordinator, &c.pki, &c.trust_domain, &c.client).await?;
@@ -365,11 +366,13 @@ pub async fn drift(args: IdArgs) -> Result<ExitCode> {
         Format::Json => say!("{}", output::drift_json(&report)),
         Format::Human => say!("{}", output::drift_text(&report)),
     }
-    Ok(if report.drifted {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if report.drifted || !report.reinitialization_due.is_empty() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 /// Answers a waiting initialization and, unless `--no-wait`, follows the association.
@@ -380,7 +383,7 @@ pub async fn confirm(args: ConfirmArgs) -> Result<ExitCode> {
         .confirm_initialization(ConfirmInitializationRequest {
             id: args.id.clone(),
             now: args.now,
-            failed: args.failed.clone().unwrap_or_default(),
+            failed: args.failed.clone(),
         })
         .await?
         .into_inner();

@@ -205,6 +205,7 @@ pub fn plan_json(plan: &Plan) -> Value {
             "description": c.description,
         })).collect::<Vec<_>>(),
         "failure": plan.failure.as_ref().map(failure_json),
+        "warnings": plan.warnings,
     })
 }
 
@@ -231,10 +232,14 @@ pub fn plan_text(plan: &Plan) -> String {
             failure.message
         );
     }
+    let warnings = plan.warnings.iter().map(|w| format!("  warning: {w}"));
     if plan.changes.is_empty() {
-        return "no changes: everything is already in place".to_string();
+        let mut out = vec!["no changes: everything is already in place".to_string()];
+        out.extend(warnings);
+        return out.join("\n");
     }
     let mut out = vec![format!("{} change(s) would be made:", plan.changes.len())];
+    out.extend(warnings);
     for change in &plan.changes {
         out.push(format!(
             "  {:<20} account {}  {:<38} {}",

@@ -152,7 +152,7 @@ async fn associate(
                 cluster_account: "hadoop".to_string(),
             }],
             // Nothing runs in the emulator: no need to wait for an off-peak window.
-            initialize_now: true,
+            initialize_now: !args.resource_group.is_empty(),
         })
         .await?
         .into_inner();
@@ -182,7 +182,7 @@ async fn associate(
                 .confirm_initialization(ConfirmInitializationRequest {
                     id: created.id.clone(),
                     now: false,
-                    failed: String::new(),
+                    failed: None,
                 })
                 .await?;
         }

@@ -27,7 +27,13 @@ const EXIT_USAGE: u8 = 64;
 
 /// Emulator of the Alibaba Cloud RAM, STS, EMR and DataWorks APIs used by crossbind.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(
+    version,
+    after_help = "Besides the cloud APIs (signed requests on /), it serves, unsigned, for tests and rehearsals:\n  \
+        GET  /_cloudsim/state                  everything it holds (no secrets), mutations, requests, faults\n  \
+        POST /_cloudsim/clusters/<id>/config   {\"file\": \"core-site.xml\", \"key\": \"k\", \"value\": \"v\"}: change a cluster's configuration\n  \
+        POST /_cloudsim/clusters/<id>/state    {\"State\": \"TERMINATED\"}: put a cluster into an EMR ClusterState"
+)]
 struct Args {
     /// Address to listen on; the bound address is printed as the first line of stdout.
     #[arg(long, default_value = DEFAULT_LISTEN)]

@@ -55,7 +55,10 @@ pub fn findings(
         provider_findings(&subject, association, provider, &mut out);
     }
     if let Some(consumer) = consumer {
-        consumer_findings(&subject, consumer, &mut out);
+        let cluster = provider
+            .filter(|p| p.cluster_found)
+            .and_then(|p| p.cluster.as_ref());
+        consumer_findings(&subject, consumer, cluster, &mut out);
         unchecked.extend(consumer.unchecked.iter().cloned());
     }
     if let (Some(provider), Some(consumer)) = (provider, consumer) {
@@ -238,7 +241,37 @@ fn reinitialization(association: &Association, cluster: &ClusterCheck) -> Option
     })
 }
 
-fn consumer_findings(s: &Subject<'_>, consumer: &WorkspaceDiagnosis, out: &mut Vec<Finding>) {
+/// What to do about a data source the resource group cannot reach, given what the provider
+/// reported about the cluster (when it could be asked).
+fn reach_fix(
+    s: &Subject<'_>,
+    group_vpc: &str,
+    group_vswitch: &str,
+    cluster: Option<&ClusterCheck>,
+) -> String {
+    match cluster {
+        Some(c) if c.state != "RUNNING" => format!(
+            "start cluster {} first (it is {}; see CLUSTER_NOT_RUNNING), then diagnose again",
+            s.cluster, c.state
+        ),
+        Some(c) if !c.vpc_id.is_empty() && c.vpc_id == group_vpc => format!(
+            "the resource group and the cluster share VPC {group_vpc}: allow the resource group's \
+             vSwitch {group_vswitch} in the cluster's security group (account {}), then diagnose again",
+            s.provider
+        ),
+        _ => "connect the resource group's VPC to the cluster's (CEN or VPC peering, with \
+              non-overlapping CIDR blocks) and allow the resource group's vSwitch in the \
+              cluster's security group"
+            .to_string(),
+    }
+}
+
+fn consumer_findings(
+    s: &Subject<'_>,
+    consumer: &WorkspaceDiagnosis,
+    cluster: Option<&ClusterCheck>,
+    out: &mut Vec<Finding>,
+) {
     if consumer.workspace.is_none() {
         out.push(finding(
             Severity::Error,
@@ -336,11 +369,13 @@ fn consumer_findings(s: &Subject<'_>, consumer: &WorkspaceDiagnosis, out: &mut V
             _ => (
                 Severity::Error,
                 "CONNECTIVITY_UNREACHABLE",
-                "connect the resource group's VPC to the cluster's (CEN or VPC peering, with \
-                 non-overlapping CIDR blocks) and allow the resource group's vSwitch in the \
-                 cluster's security group"
-                    .to_string(),
+                reach_fix(s, &group.vpc_id, &group.vswitch_id, cluster),
             ),
+        };
+        let detail = if test.message.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", test.message)
         };
         out.push(finding(
             severity,
@@ -348,8 +383,8 @@ fn consumer_findings(s: &Subject<'_>, consumer: &WorkspaceDiagnosis, out: &mut V
             s.consumer,
             subject,
             format!(
-                "TestDataSourceConnectivity from resource group {}: {} ({})",
-                s.group, test.state, test.message
+                "TestDataSourceConnectivity from resource group {}: {}{detail}",
+                s.group, test.state
             ),
             fix,
         ));

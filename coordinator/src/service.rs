@@ -181,7 +181,7 @@ impl Coordinator for CoordinatorService {
         let client = caller(&request);
         let request = request.into_inner();
         self.engine
-            .confirm(&request.id, &client, request.now, &request.failed)
+            .confirm(&request.id, &client, request.now, request.failed.as_deref())
             .map(Response::new)
             .map_err(to_status)
     }

@@ -272,7 +272,7 @@ impl Engine {
                 {
                     // A repeat with `initialize_now` while the association waits for its
                     // window means "now": the same as `confirm --now`.
-                    match self.confirm(&existing.id, client, true, "") {
+                    match self.confirm(&existing.id, client, true, None) {
                         Ok(updated) => Ok(updated),
                         Err(_) => Ok(existing),
                     }
@@ -646,6 +646,17 @@ impl Engine {
                 failure.message = format!("{}; {}", failure.message, refusal.message);
             }
             return Err(failure.into());
+        }
+        if let Some(warning) = resource_group
+            .as_ref()
+            .and_then(|group| network_warning(&cluster, group))
+        {
+            self.event(
+                id,
+                EventKind::Warning,
+                steps::PREFLIGHT_RESOURCE_GROUP,
+                warning,
+            );
         }
         if let Err(refusal) = mappings::allowed(&spec.mappings, &cluster) {
             self.set_step(
@@ -1051,6 +1062,12 @@ impl Spec {
             }
         };
         let mappings = mappings::parse(&request.account_mappings)?;
+        if request.initialize_now && resource_group.is_none() {
+            return Err(invalid(
+                "initialize_now",
+                &"there is nothing to initialize without resource_group_id",
+            ));
+        }
         Ok(Self {
             provider,
             cluster,

@@ -213,4 +213,38 @@ async fn associate_stops_at_the_operator_gate_and_confirm_finishes_it() {
         text.contains("fix:") && text.contains("not checked"),
         "{text}"
     );
+
+    // A blank failure reason is refused by the CLI itself.
+    let blank = crossbind(&h, &["confirm", &id, "--failed", ""]);
+    assert_eq!(blank.status.code(), Some(2));
+
+    // A changed cluster configuration makes `drift` exit 2 with the re-initialization due.
+    h.set_cluster_config(
+        DEFAULT_CLUSTER_ID,
+        "core-site.xml",
+        "io.file.buffer.size",
+        "65536",
+    )
+    .await;
+    let drift = crossbind(&h, &["drift", "--output", "json", &id]);
+    assert_eq!(drift.status.code(), Some(2));
+    let report = json(&drift);
+    assert_eq!(report["drifted"], false);
+    assert!(
+        report["reinitialization_due"]
+            .as_str()
+            .unwrap()
+            .contains("configuration changed")
+    );
+
+    // Following a dissociation is not fooled by the waits in the association's history.
+    let gone = crossbind(&h, &["dissociate", "--output", "json", &id]);
+    assert!(
+        gone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
+    assert_eq!(json(&gone)["state"], "DISSOCIATED");
+    let late = crossbind(&h, &["diagnose", "--output", "json", &id]);
+    assert_eq!(json(&late)["error"]["code"], "FAILED_PRECONDITION");
 }

@@ -151,7 +151,7 @@ async fn a_coordinator_killed_after_any_step_resumes_without_duplicates() {
             .confirm_initialization(ConfirmInitializationRequest {
                 id: created.id.clone(),
                 now: false,
-                failed: String::new(),
+                failed: None,
             })
             .await
             .unwrap();

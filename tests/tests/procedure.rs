@@ -113,7 +113,7 @@ async fn confirm(client: &mut CoordinatorClient<Channel>, id: &str) {
         .confirm_initialization(ConfirmInitializationRequest {
             id: id.to_string(),
             now: false,
-            failed: String::new(),
+            failed: None,
         })
         .await
         .expect("confirm");
@@ -124,7 +124,7 @@ async fn run_confirmed(h: &Harness, request: CreateAssociationRequest) -> Associ
     let mut client = h.stack.client().await.expect("client");
     let created = client
         .create_association(CreateAssociationRequest {
-            initialize_now: true,
+            initialize_now: !request.resource_group_id.is_empty(),
             ..request
         })
         .await
@@ -223,7 +223,7 @@ async fn initialization_waits_for_the_off_peak_window_and_completes_after_confir
         .confirm_initialization(ConfirmInitializationRequest {
             id: id.clone(),
             now: false,
-            failed: String::new(),
+            failed: None,
         })
         .await
         .unwrap_err();
@@ -290,7 +290,10 @@ async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
         .await
         .unwrap()
         .into_inner();
-    let warning = until_event(&mut client, &created.id, |e| e.kind() == EventKind::Warning).await;
+    let warning = until_event(&mut client, &created.id, |e| {
+        e.kind() == EventKind::Warning && e.step == "initialize"
+    })
+    .await;
     assert!(warning.message.contains("may fail"), "{}", warning.message);
     until_event(&mut client, &created.id, |e| {
         e.kind() == EventKind::ActionRequired
@@ -325,7 +328,7 @@ async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
         .confirm_initialization(ConfirmInitializationRequest {
             id: other.id.clone(),
             now: true,
-            failed: String::new(),
+            failed: None,
         })
         .await
         .unwrap();
@@ -511,11 +514,36 @@ async fn a_failed_initialization_is_diagnosed_and_retry_asks_again() {
         e.kind() == EventKind::ActionRequired
     })
     .await;
+    // Once asked, `--now` is no answer, and neither is a blank reason.
+    let now = client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: created.id.clone(),
+            now: true,
+            failed: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(now.code(), Code::FailedPrecondition, "{now:?}");
+    let blank = client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: created.id.clone(),
+            now: false,
+            failed: Some("  ".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(blank.code(), Code::InvalidArgument, "{blank:?}");
+    assert!(blank.message().starts_with("failed"));
+    assert_eq!(
+        get(&mut client, &created.id).await.state(),
+        AssociationState::Waiting,
+        "neither answer changed anything"
+    );
     client
         .confirm_initialization(ConfirmInitializationRequest {
             id: created.id.clone(),
             now: false,
-            failed: "the console says the vSwitch has no free IP addresses".into(),
+            failed: Some("the console says the vSwitch has no free IP addresses".into()),
         })
         .await
         .unwrap();
@@ -626,6 +654,15 @@ async fn mappings_are_applied_repeat_safely_and_only_ours_are_removed() {
             (etl.to_string(), "etl".to_string()),
             (ops.to_string(), "ops".to_string()),
         ]
+    );
+
+    // The other one inherited the duty: when it goes, `etl` goes; `ops` predates them both.
+    let last = h.dissociate(&other.id).await;
+    assert_eq!(last.state(), AssociationState::Dissociated, "{last:#?}");
+    let state = h.state().await;
+    assert_eq!(
+        mappings_of(&state, DEFAULT_CLUSTER_ID),
+        [(ops.to_string(), "ops".to_string())]
     );
 }
 

@@ -55,6 +55,16 @@ fn the_grammar_refuses_bad_entries_with_the_reason() {
             WindowError::BadDay("Monday".to_owned()),
         ),
         ("Mon,,Tue 01:00-05:00", WindowError::BadDay(String::new())),
+        ("Mon,Mon 01:00-05:00", WindowError::DuplicateDay("Mon")),
+        ("Mon-Wed,Tue 01:00-05:00", WindowError::DuplicateDay("Tue")),
+        (
+            "01:00-01:00",
+            WindowError::SameStartAndEnd("01:00".to_owned()),
+        ),
+        (
+            "00:00-00:00",
+            WindowError::SameStartAndEnd("00:00".to_owned()),
+        ),
     ] {
         assert_eq!(text.parse::<Window>(), Err(expected), "{text:?}");
     }

@@ -272,3 +272,36 @@ fn errors_come_first_and_a_missing_side_yields_no_pass() {
     let (found, _) = findings(&association(), None, None);
     assert!(found.is_empty());
 }
+
+#[test]
+fn an_unreachable_data_source_gets_the_fix_its_cause_needs() {
+    let unreachable = |consumer: &mut WorkspaceDiagnosis| {
+        consumer.connectivity = vec![ConnectivityTest {
+            data_source_id: "7".into(),
+            data_source_name: "hive_b".into(),
+            environment: Environment::Prod as i32,
+            state: "Unreachable".into(),
+            message: String::new(),
+        }];
+    };
+    let fix_of = |provider: &TrustDiagnosis, consumer: &WorkspaceDiagnosis| {
+        let (found, _) = findings(&association(), Some(provider), Some(consumer));
+        let f = found
+            .into_iter()
+            .find(|f| f.code == "CONNECTIVITY_UNREACHABLE")
+            .unwrap();
+        assert!(!f.message.contains("()"), "{}", f.message);
+        f.fix
+    };
+    let mut consumer = healthy_consumer();
+    unreachable(&mut consumer);
+    // Same VPC: the security group, not the network.
+    assert!(fix_of(&healthy_provider(), &consumer).contains("security group"));
+    // A stopped cluster: start it first.
+    let mut stopped = healthy_provider();
+    stopped.cluster.as_mut().unwrap().state = "TERMINATED".into();
+    assert!(fix_of(&stopped, &consumer).starts_with("start cluster"));
+    // Different VPCs: connect them.
+    consumer.resource_group.as_mut().unwrap().vpc_id = "vpc-a".into();
+    assert!(fix_of(&healthy_provider(), &consumer).contains("CEN or VPC peering"));
+}

@@ -21,6 +21,12 @@ impl Engine {
     /// Diagnoses an association on demand.
     pub async fn diagnose(&self, id: &str) -> Result<Diagnosis, RequestError> {
         let association = self.get(id)?;
+        if association.state() == crossbind_proto::AssociationState::Dissociated {
+            return Err(RequestError::FailedPrecondition(format!(
+                "association {id} is dissociated: nothing it set up is left to diagnose; \
+                 associate again to set it up anew"
+            )));
+        }
         self.run_diagnosis(&association, "on demand").await
     }
 

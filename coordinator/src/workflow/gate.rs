@@ -213,6 +213,11 @@ impl Engine {
     ) -> Result<bool, Stop> {
         let risk =
             format!("tasks running on resource group {group} may fail while it is initialized");
+        let start = parse_instant(&plan.window_start);
+        if start.is_some_and(|start| start <= self.clock.now()) {
+            // The window is open: now is off-peak, whatever the request says.
+            return Ok(false);
+        }
         if spec.initialize_now {
             self.event(
                 id,
@@ -224,7 +229,7 @@ impl Engine {
             );
             return Ok(true);
         }
-        let Some(start) = parse_instant(&plan.window_start) else {
+        let Some(start) = start else {
             self.event(
                 id,
                 EventKind::Warning,
@@ -236,9 +241,6 @@ impl Engine {
             );
             return Ok(true);
         };
-        if start <= self.clock.now() {
-            return Ok(false);
-        }
         let now = self.clock.now();
         self.records.update(id, |a| {
             a.set_state(AssociationState::Waiting);
@@ -296,9 +298,23 @@ impl Engine {
 
     /// Emits the operator's instructions and records that the association waits for them.
     fn ask_operator(&self, id: &str, plan: &InitializationPlan, outside_window: bool) {
-        let instructions = plan
+        let mut instructions = plan
             .instructions
             .replace("crossbind confirm", &format!("crossbind confirm {id}"));
+        if outside_window && !plan.window_start.is_empty() {
+            // The consumer's text says when the window is; the operator is asked now instead.
+            let now = "When: now, outside the off-peak windows, as asked; tasks running on the \
+                       resource group may fail meanwhile.";
+            instructions = match instructions.lines().position(|l| l.starts_with("When:")) {
+                Some(at) => instructions
+                    .lines()
+                    .enumerate()
+                    .map(|(i, line)| if i == at { now } else { line })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                None => format!("{now}\n{instructions}"),
+            };
+        }
         let now = self.clock.now();
         self.records.update(id, |a| {
             a.set_state(AssociationState::Waiting);
@@ -431,18 +447,38 @@ impl Engine {
         Ok(())
     }
 
-    /// An operator's answer to a waiting initialization.
+    /// An operator's answer to a waiting initialization: `failed` with a reason, `now` to stop
+    /// waiting for the window, or neither for "done". `now` never stands for "done": once the
+    /// operator has been asked, only a plain confirmation (or `failed`) answers.
     pub fn confirm(
         &self,
         id: &str,
         client: &str,
         now: bool,
-        failed: &str,
+        failed: Option<&str>,
     ) -> Result<Association, RequestError> {
         let association = self.get(id)?;
-        let failed = failed.trim();
+        let failed = match failed.map(str::trim) {
+            Some("") => {
+                return Err(RequestError::InvalidArgument(
+                    "failed: say why the initialization failed (what the console reported)"
+                        .to_string(),
+                ));
+            }
+            Some(reason) if reason.chars().count() > 1000 => {
+                return Err(RequestError::InvalidArgument(
+                    "failed: at most 1000 characters".to_string(),
+                ));
+            }
+            other => other,
+        };
+        if now && failed.is_some() {
+            return Err(RequestError::InvalidArgument(
+                "now, failed: give one of them, not both".to_string(),
+            ));
+        }
         if let Some(pending) = waiting_for(&association, PendingKind::OffPeakWindow) {
-            if !failed.is_empty() {
+            if failed.is_some() {
                 return Err(RequestError::FailedPrecondition(format!(
                     "association {id} has not asked for the initialization yet: it waits for the \
                      off-peak window that opens at {}",
@@ -476,25 +512,22 @@ impl Engine {
                 state_word(association.state())
             )));
         }
-        if failed.chars().count() > 1000 {
-            return Err(RequestError::InvalidArgument(
-                "failed: at most 1000 characters".to_string(),
-            ));
+        if now {
+            return Err(RequestError::FailedPrecondition(format!(
+                "association {id} already asks for the initialization (no window to skip): do the \
+                 console steps it lists (`crossbind status {id}`), then `crossbind confirm {id}`, \
+                 or `crossbind confirm {id} --failed REASON`"
+            )));
         }
         let updated = self.records.update(id, |a| {
             if let Some(p) = a.pending.as_mut() {
-                if failed.is_empty() {
-                    p.confirmed_by = client.to_string();
-                } else {
-                    p.failed = failed.to_string();
-                    p.confirmed_by = client.to_string();
-                }
+                p.confirmed_by = client.to_string();
+                p.failed = failed.unwrap_or_default().to_string();
             }
         });
-        let message = if failed.is_empty() {
-            format!("{client} confirmed the initialization")
-        } else {
-            format!("{client} reported that the initialization failed: {failed}")
+        let message = match failed {
+            None => format!("{client} confirmed the initialization"),
+            Some(reason) => format!("{client} reported that the initialization failed: {reason}"),
         };
         self.event(id, EventKind::Info, steps::INITIALIZE, message);
         Ok(updated.unwrap_or(association))

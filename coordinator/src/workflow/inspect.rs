@@ -117,7 +117,10 @@ impl Engine {
             })
             .await;
             match check {
-                Ok(check) => plan.resource_group = Some(check),
+                Ok(check) => {
+                    plan.warnings.extend(network_warning(&cluster, &check));
+                    plan.resource_group = Some(check);
+                }
                 Err(status) => {
                     plan.failure = Some(step_failure(steps::PREFLIGHT_RESOURCE_GROUP, &status));
                     return Ok(plan);
@@ -244,8 +247,15 @@ impl Engine {
                     })
                 }
                 None => Some(format!(
-                    "map {} member(s) to cluster accounts once the cluster is registered",
-                    spec.mappings.len()
+                    "map {} once the cluster is registered",
+                    spec.mappings
+                        .iter()
+                        .map(|m| format!(
+                            "member {} to cluster account {}",
+                            m.member_uid, m.cluster_account
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             if let Some(description) = description {
@@ -288,7 +298,7 @@ impl Engine {
             "now (outside any off-peak window: running tasks on the group may fail)".to_string()
         } else {
             format!(
-                "in the off-peak window {} to {} ({})",
+                "in the off-peak window {} to {} (windows: {})",
                 initialization.window_start, initialization.window_end, initialization.windows
             )
         };

@@ -104,8 +104,8 @@ fn resource_for_mappings(association: &Association) -> Option<String> {
     resources.first().map(|r| r.compute_resource_id.clone())
 }
 
-/// Members another live association of the same cluster asks to map.
-fn wanted_elsewhere(engine: &Engine, id: &str, spec: &Spec) -> BTreeSet<String> {
+/// The other live associations of the same cluster between the same accounts.
+fn others_of_the_cluster(engine: &Engine, id: &str, spec: &Spec) -> Vec<Association> {
     engine
         .records
         .list()
@@ -119,6 +119,13 @@ fn wanted_elsewhere(engine: &Engine, id: &str, spec: &Spec) -> BTreeSet<String> 
                         && r.cluster_id.eq_ignore_ascii_case(spec.cluster.as_str())
                 })
         })
+        .collect()
+}
+
+/// Members another live association of the same cluster asks to map.
+fn wanted_elsewhere(engine: &Engine, id: &str, spec: &Spec) -> BTreeSet<String> {
+    others_of_the_cluster(engine, id, spec)
+        .into_iter()
         .flat_map(|other| other.request.unwrap_or_default().account_mappings)
         .map(|m| m.member_uid)
         .collect()
@@ -137,6 +144,54 @@ fn added_members(association: &Association) -> BTreeSet<String> {
 // === impl Engine ===
 
 impl Engine {
+    /// Passes the duty to remove the mappings of `members` (added by association `id`, kept
+    /// because others ask for them) to every other live association of the cluster that asks
+    /// for them, so that the last one to go removes them.
+    fn hand_over(&self, id: &str, spec: &Spec, members: &[String]) {
+        if members.is_empty() {
+            return;
+        }
+        for other in others_of_the_cluster(self, id, spec) {
+            let asks: Vec<AccountMapping> = other
+                .request
+                .clone()
+                .unwrap_or_default()
+                .account_mappings
+                .into_iter()
+                .filter(|m| members.contains(&m.member_uid))
+                .collect();
+            if asks.is_empty() {
+                continue;
+            }
+            self.records.update(&other.id, |a| {
+                for wanted in &asks {
+                    match a.mappings.iter_mut().find(|m| {
+                        m.mapping
+                            .as_ref()
+                            .is_some_and(|m| m.member_uid == wanted.member_uid)
+                    }) {
+                        Some(applied) => applied.added = true,
+                        None => a.mappings.push(AppliedMapping {
+                            mapping: Some(wanted.clone()),
+                            added: true,
+                        }),
+                    }
+                }
+            });
+            let uids: Vec<&str> = asks.iter().map(|m| m.member_uid.as_str()).collect();
+            self.event(
+                &other.id,
+                EventKind::Info,
+                steps::MAP_ACCOUNTS,
+                format!(
+                    "association {id} no longer needs the mappings of {}: this association \
+                     removes them when it is dissociated",
+                    uids.join(", ")
+                ),
+            );
+        }
+    }
+
     /// The `map.accounts` step: removes the mappings this association added that a repeat no
     /// longer asks for, then upserts the requested ones.
     pub(super) async fn map_accounts(
@@ -149,10 +204,20 @@ impl Engine {
         let association = self.records.get(id).unwrap_or_default();
         let wanted: BTreeSet<String> = spec.mappings.iter().map(|m| m.member_uid.clone()).collect();
         let elsewhere = wanted_elsewhere(self, id, spec);
-        let stale: Vec<String> = added_members(&association)
+        let (handed, stale): (Vec<String>, Vec<String>) = added_members(&association)
             .into_iter()
-            .filter(|m| !wanted.contains(m) && !elsewhere.contains(m))
-            .collect();
+            .filter(|m| !wanted.contains(m))
+            .partition(|m| elsewhere.contains(m));
+        if !handed.is_empty() {
+            self.hand_over(id, spec, &handed);
+            self.records.update(id, |a| {
+                a.mappings.retain(|m| {
+                    m.mapping
+                        .as_ref()
+                        .is_none_or(|m| !handed.contains(&m.member_uid))
+                })
+            });
+        }
         if spec.mappings.is_empty() && stale.is_empty() {
             self.skip(id, steps::MAP_ACCOUNTS, "no account mappings asked for");
             return Ok(());
@@ -293,12 +358,14 @@ impl Engine {
         let (kept, ours): (Vec<String>, Vec<String>) = added_members(&association)
             .into_iter()
             .partition(|m| elsewhere.contains(m));
+        self.hand_over(id, spec, &kept);
         if ours.is_empty() {
             let message = if kept.is_empty() {
                 "this association added no account mappings; nothing to remove".to_string()
             } else {
                 format!(
-                    "kept the mappings of {}: another association of the cluster asks for them",
+                    "kept the mappings of {}: another association of the cluster asks for them \
+                     and removes them when it is dissociated",
                     kept.join(", ")
                 )
             };

@@ -358,3 +358,20 @@ pub(super) fn describe_binding(bound: &crossbind_proto::BindResourceGroupRespons
 pub(super) fn or_unknown(text: &str) -> &str {
     if text.is_empty() { "unknown" } else { text }
 }
+
+/// A warning when the resource group and the cluster are in different VPCs: tasks reach the
+/// cluster only if the two are connected.
+pub(super) fn network_warning(
+    cluster: &ClusterCheck,
+    group: &crossbind_proto::ResourceGroupCheck,
+) -> Option<String> {
+    if cluster.vpc_id.is_empty() || group.vpc_id.is_empty() || cluster.vpc_id == group.vpc_id {
+        return None;
+    }
+    Some(format!(
+        "resource group {} is in VPC {} and cluster {} in VPC {}: its tasks reach the cluster \
+         only when the two VPCs are connected (CEN or VPC peering) with non-overlapping CIDR \
+         blocks; a resource group in VPC {} needs no such connection",
+        group.resource_group_id, group.vpc_id, cluster.cluster_id, cluster.vpc_id, cluster.vpc_id
+    ))
+}

@@ -2389,15 +2389,15 @@ pub struct CheckDriftRequest {
 pub struct ConfirmInitializationRequest {
     #[prost(string, tag = "1")]
     pub id: ::prost::alloc::string::String,
-    /// While the association waits for the off-peak window: stop waiting and ask for the
-    /// initialization now (running tasks may fail). While it waits for confirmation: the same as a
-    /// plain confirmation.
+    /// Only while the association waits for the off-peak window: stop waiting and ask for the
+    /// initialization now (running tasks may fail). Refused once the operator has been asked: it
+    /// never stands for "done".
     #[prost(bool, tag = "2")]
     pub now: bool,
-    /// Non-empty: the initialization failed in the console, for this reason. The association fails
-    /// at the initialize step, a diagnosis runs, and a retry asks again.
-    #[prost(string, tag = "3")]
-    pub failed: ::prost::alloc::string::String,
+    /// Set: the initialization failed in the console, for this reason (which must say something).
+    /// The association fails at the initialize step, a diagnosis runs, and a retry asks again.
+    #[prost(string, optional, tag = "3")]
+    pub failed: ::core::option::Option<::prost::alloc::string::String>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct DiagnoseRequest {
@@ -2538,6 +2538,10 @@ pub struct Plan {
     /// When the initialization would be asked for and what the operator would do.
     #[prost(message, optional, tag = "7")]
     pub initialization: ::core::option::Option<InitializationPlan>,
+    /// What would work but deserves a look first, one sentence each (for example a resource
+    /// group in another VPC than the cluster).
+    #[prost(string, repeated, tag = "8")]
+    pub warnings: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// One difference between what the association set up and what the cloud holds now.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
