@@ -445,7 +445,7 @@ pub async fn list(connection: Connection) -> Result<ExitCode> {
             for a in &all {
                 let r = a.request.clone().unwrap_or_default();
                 say!(
-                    "{}  {:<9}  {} ({}) -> workspace {} ({})",
+                    "{}  {:<12}  {} ({}) -> workspace {} ({})",
                     a.id,
                     output::state_name(a.state()),
                     r.cluster_id,
@@ -508,7 +508,17 @@ async fn follow_events(
         .await?
         .into_inner();
     while let Some(event) = events.next().await {
-        let event = event?;
+        let event = event.map_err(|status| match status.code() {
+            tonic::Code::Unknown | tonic::Code::Unavailable | tonic::Code::Internal => {
+                error::CliError::Setup(format!(
+                    "lost the coordinator while following association {id} ({}); the \
+                     association carries on there: run `crossbind watch {id}` again once it \
+                     answers",
+                    status.message()
+                ))
+            }
+            _ => status.into(),
+        })?;
         if format == Format::Human {
             say!("{}", output::event_line(&event));
         }
