@@ -352,9 +352,23 @@ impl Engine {
             )));
         }
         let reverse = is_reverse(&association);
+        // A failed initialization is retried against the cluster as it is now: its state and
+        // configuration may have changed since the preflight.
+        let recheck_cluster = association
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.step == steps::INITIALIZE);
         let updated = self
             .records
             .update(id, |a| {
+                if recheck_cluster
+                    && let Some(step) = a
+                        .steps
+                        .iter_mut()
+                        .find(|s| s.name == steps::PREFLIGHT_CLUSTER)
+                {
+                    step.set_state(StepState::Pending);
+                }
                 a.failure = None;
                 a.cancel_requested = false;
                 a.pending = None;

@@ -557,12 +557,21 @@ async fn a_failed_initialization_is_diagnosed_and_retry_asks_again() {
     assert_eq!(diagnosis.trigger, "initialize failed");
     assert!(!diagnosis.findings.is_empty());
 
-    client
-        .retry_association(crossbind_proto::RetryAssociationRequest {
-            id: created.id.clone(),
-        })
-        .await
-        .unwrap();
+    // A retry checks the cluster again first: stopped meanwhile, it fails there.
+    h.set_cluster_state(DEFAULT_CLUSTER_ID, "TERMINATED").await;
+    let retry = crossbind_proto::RetryAssociationRequest {
+        id: created.id.clone(),
+    };
+    client.retry_association(retry.clone()).await.unwrap();
+    let stopped = h.settle(&created.id).await;
+    assert_eq!(stopped.state(), AssociationState::Failed, "{stopped:#?}");
+    let failure = stopped.failure.unwrap();
+    assert_eq!(failure.step, "preflight.cluster");
+    assert_eq!(failure.reasons, ["CLUSTER_NOT_RUNNING"]);
+
+    // Running again: the retry asks the operator again.
+    h.set_cluster_state(DEFAULT_CLUSTER_ID, "RUNNING").await;
+    client.retry_association(retry).await.unwrap();
     assert!(until_asked(&mut client, &created.id).await);
     confirm(&mut client, &created.id).await;
     let done = h.settle(&created.id).await;
