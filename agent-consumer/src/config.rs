@@ -379,10 +379,10 @@ impl Mappings {
             if !is_env_name(&var) {
                 table.problem(
                     &key,
-                    format!(
-                        "{var:?} is not an environment variable name (letters, digits and '_', \
-                         not starting with a digit)"
-                    ),
+                    "is not an environment variable name (letters, digits and '_', not \
+                     starting with a digit); it names the variable that holds the password, \
+                     never the password itself"
+                        .to_string(),
                 );
                 continue;
             }

@@ -238,6 +238,18 @@ pub enum Error {
         /// The workspace.
         workspace: String,
     },
+    /// Off-peak windows are configured, but none opens in the days ahead (a time zone whose
+    /// calendar skips the days they name, for example).
+    #[error(
+        "no off-peak window of [initialization] off_peak ({windows}) opens in the ten days after \
+         {after}: check the windows and the time zone"
+    )]
+    NoWindowAhead {
+        /// The windows, described.
+        windows: String,
+        /// The instant asked about.
+        after: String,
+    },
     /// An LDAP cluster needs a password for the account, and none is configured.
     #[error(
         "cluster {cluster} authenticates with LDAP, so mapping a member to cluster account \
@@ -256,9 +268,9 @@ pub enum Error {
     /// The password's environment variable was not set at start-up.
     #[error(
         "cluster {cluster} authenticates with LDAP, so mapping a member to cluster account \
-         {account} needs that account's password; account_mappings.password_env.{key} names \
-         the environment variable {var}, which was not set when the agent started: set it \
-         and restart the agent"
+         {account} needs that account's password; the environment variable that \
+         account_mappings.password_env.{key} names was not set when the agent started: set it \
+         and restart the agent (the value there is the variable's name, never the password)"
     )]
     PasswordUnset {
         /// The cluster.
@@ -267,8 +279,6 @@ pub enum Error {
         account: String,
         /// The account as a TOML key.
         key: String,
-        /// The environment variable.
-        var: String,
     },
     /// DataWorks refuses account mappings for the cluster.
     #[error("DataWorks refused account mappings for cluster {cluster}")]
@@ -359,7 +369,8 @@ impl From<Error> for Status {
             | Error::OtherCluster { .. }
             | Error::Unrecognised { .. }
             | Error::PasswordNotConfigured { .. }
-            | Error::PasswordUnset { .. } => Status::failed_precondition(err.to_string()),
+            | Error::PasswordUnset { .. }
+            | Error::NoWindowAhead { .. } => Status::failed_precondition(err.to_string()),
             Error::MappingsNotAllowed { source, .. } => Status::failed_precondition(format!(
                 "{err}; {}. The cloud's message says why; DataWorks forbids mappings on a \
                  cluster with both LDAP and Kerberos on, so leave that cluster's accounts \

@@ -32,10 +32,17 @@ pub(crate) fn plan(
     config: &Initialization,
     subject: &Subject<'_>,
     after: Timestamp,
-) -> InitializationPlan {
+) -> Result<InitializationPlan, crate::error::Error> {
     let tz = &config.time_zone;
     let window = next_window(&config.off_peak, tz, after);
     let windows = describe(&config.off_peak, tz);
+    if window.is_none() && !config.off_peak.is_empty() {
+        // Windows are configured but none comes: never mistake that for "any time".
+        return Err(crate::error::Error::NoWindowAhead {
+            windows,
+            after: after.to_string(),
+        });
+    }
     let (window_start, window_end) = match window {
         Some((start, end)) => (rfc3339_in(start, tz), rfc3339_in(end, tz)),
         None => (String::new(), String::new()),
@@ -52,13 +59,13 @@ pub(crate) fn plan(
         ),
         None => "at a quiet time of your choosing: no off-peak windows are configured".to_owned(),
     };
-    InitializationPlan {
+    Ok(InitializationPlan {
         window_start,
         window_end,
         windows,
         instructions: instructions(&config.console_url, subject, &when),
         console_url: config.console_url.clone(),
-    }
+    })
 }
 
 /// The numbered console steps.
@@ -129,6 +136,43 @@ fn environments(envs: &[Environment]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configured_windows_that_never_come_are_an_error_not_any_time() {
+        // Samoa skipped 30 December 2011 (a Friday); the next Friday is out of reach.
+        let config = Initialization {
+            time_zone: jiff::tz::TimeZone::get("Pacific/Apia").expect("bundled zone"),
+            off_peak: vec!["Fri 01:00-05:00".parse().expect("window")],
+            console_url: "https://dataworks.console.aliyun.com".to_owned(),
+        };
+        let workspace = WorkspaceId::new("10001").expect("workspace");
+        let provider = AccountUid::new("1688000000000002").expect("uid");
+        let cluster = ClusterId::new("C-4F2A9B1C8D3E7A60").expect("cluster");
+        let subject = Subject {
+            region: "cn-hangzhou",
+            workspace: &workspace,
+            workspace_name: "analytics",
+            group_id: "rg",
+            group_name: "rg",
+            provider: &provider,
+            cluster: &cluster,
+            resource_name: "r",
+            environments: &[Environment::Prod],
+            reason: "first",
+        };
+        let after: Timestamp = "2011-12-28T00:00:00Z".parse().expect("instant");
+        let err = plan(&config, &subject, after).expect_err("no window ahead");
+        assert!(
+            matches!(err, crate::error::Error::NoWindowAhead { .. }),
+            "{err}"
+        );
+        let unconfigured = Initialization {
+            off_peak: Vec::new(),
+            ..config
+        };
+        let any_time = plan(&unconfigured, &subject, after).expect("no windows: any time");
+        assert!(any_time.window_start.is_empty());
+    }
 
     #[test]
     fn environments_read_as_a_list() {

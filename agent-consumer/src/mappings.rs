@@ -40,8 +40,9 @@ pub struct Passwords {
 enum Password {
     /// The variable was set (and not empty).
     Set(Secret),
-    /// The variable named by `account_mappings.password_env` was not set.
-    Unset { var: String },
+    /// The variable named by `account_mappings.password_env` was not set. Its name is not
+    /// kept: a password pasted there by mistake must not reach a message.
+    Unset,
 }
 
 /// One requested mapping, validated.
@@ -82,7 +83,7 @@ impl Passwords {
             .map(|(account, var)| {
                 let password = match env.var(var).filter(|v| !v.is_empty()) {
                     Some(value) => Password::Set(Secret::new(value)),
-                    None => Password::Unset { var: var.clone() },
+                    None => Password::Unset,
                 };
                 (account.clone(), password)
             })
@@ -96,12 +97,12 @@ impl Passwords {
             .iter()
             .filter_map(|(account, p)| match p {
                 Password::Set(_) => None,
-                Password::Unset { var } => Some(ConfigProblem {
+                Password::Unset => Some(ConfigProblem {
                     key: format!("account_mappings.password_env.{}", toml_key(account)),
                     message: format!(
-                        "names the environment variable {var}, which is not set (or empty); set \
-                         it to the password of cluster account {account} before starting the \
-                         agent, or remove the entry"
+                        "names an environment variable that is not set (or empty); set it to the \
+                         password of cluster account {account} before starting the agent, or \
+                         remove the entry (the value is the variable's name, never the password)"
                     ),
                 }),
             })
@@ -126,11 +127,10 @@ impl Passwords {
     fn for_account(&self, cluster: &ClusterId, account: &str) -> Result<Secret> {
         match self.entries.get(account) {
             Some(Password::Set(secret)) => Ok(secret.clone()),
-            Some(Password::Unset { var }) => Err(Error::PasswordUnset {
+            Some(Password::Unset) => Err(Error::PasswordUnset {
                 cluster: cluster.to_string(),
                 account: account.to_owned(),
                 key: toml_key(account),
-                var: var.clone(),
             }),
             None => Err(Error::PasswordNotConfigured {
                 cluster: cluster.to_string(),
@@ -149,7 +149,7 @@ impl fmt::Debug for Passwords {
                 account,
                 &match p {
                     Password::Set(_) => "set",
-                    Password::Unset { .. } => "unset",
+                    Password::Unset => "unset",
                 },
             );
         }
@@ -440,13 +440,15 @@ mod tests {
             problems[0].key,
             r#"account_mappings.password_env."bi.user""#
         );
+        // The variable's name is not repeated: a password pasted there must not be shown.
         assert!(
-            problems[0].message.contains("BI_PW"),
+            !problems[0].message.contains("BI_PW") && problems[0].message.contains("bi.user"),
             "{}",
             problems[0].message
         );
         let err = Passwords::require(&config, &env).expect_err("BI_PW is not set");
-        assert!(err.to_string().contains("BI_PW"), "{err}");
+        assert!(err.to_string().contains("bi.user"), "{err}");
+        assert!(!err.to_string().contains("BI_PW"), "{err}");
         assert!(!err.to_string().contains("marker-secret-4711"));
 
         let cluster = ClusterId::new("C-4F2A9B1C8D3E7A60").expect("cluster");
@@ -459,7 +461,7 @@ mod tests {
         );
         assert!(matches!(
             passwords.for_account(&cluster, "bi.user"),
-            Err(Error::PasswordUnset { ref var, .. }) if var == "BI_PW"
+            Err(Error::PasswordUnset { ref account, .. }) if account == "bi.user"
         ));
         match passwords.for_account(&cluster, "ops") {
             Err(e @ Error::PasswordNotConfigured { .. }) => {

@@ -110,6 +110,9 @@ impl FromStr for Window {
         if text.is_empty() {
             return Err(WindowError::Empty);
         }
+        // Spaces around `-` and `,` (`Mon - Fri 01:00 - 05:00`) are not separators.
+        let tight = tighten(text);
+        let text = tight.as_str();
         let (days_part, range) = match text.rsplit_once(char::is_whitespace) {
             Some((days, range)) => (Some(days), range),
             None => (None, text),
@@ -334,6 +337,23 @@ fn parse_time(text: &str) -> Result<u32, WindowError> {
 }
 
 /// `Mon-Fri`, `Sat,Sun`, `Mon-Wed,Fri` ... as a day bit set.
+/// `text` without the whitespace next to `-` and `,`.
+fn tighten(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let next_to_joint = |i: usize| {
+        let joint = |c: &char| matches!(c, '-' | ',');
+        let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
+        let after = chars[i..].iter().find(|c| !c.is_whitespace());
+        before.is_some_and(joint) || after.is_some_and(joint)
+    };
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| !(c.is_whitespace() && next_to_joint(i)))
+        .map(|(_, c)| *c)
+        .collect()
+}
+
 fn parse_days(text: &str) -> Result<u8, WindowError> {
     let mut days = 0u8;
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();

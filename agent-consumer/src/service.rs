@@ -302,7 +302,7 @@ impl ConsumerService {
             environments: &environments,
             reason,
         };
-        let plan = initialization::plan(&self.inner.initialization, &subject, after);
+        let plan = initialization::plan(&self.inner.initialization, &subject, after)?;
         tracing::debug!(
             window.start = %plan.window_start,
             window.end = %plan.window_end,

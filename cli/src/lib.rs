@@ -519,7 +519,8 @@ async fn follow_events(
             }
             _ => status.into(),
         })?;
-        if format == Format::Human {
+        // What came before the command acted is history: `watch` (after = 0) shows it all.
+        if format == Format::Human && event.sequence > after {
             say!("{}", output::event_line(&event));
         }
         // Only a wait that starts after the command acted stops it (not the confirmation's

@@ -88,6 +88,8 @@ pub struct StackOptions {
     pub consumer_env: Vec<(String, String)>,
     /// The instant the coordinator's clock starts at (`clock_start`; `None`: the system clock).
     pub coordinator_clock_start: Option<String>,
+    /// How many associations the coordinator runs at once (`None`: its default).
+    pub coordinator_max_in_flight: Option<usize>,
 }
 
 /// The provider agent's `[consent]` section.
@@ -173,6 +175,7 @@ impl StackOptions {
             consumer_extra_toml: String::new(),
             consumer_env: Vec::new(),
             coordinator_clock_start: None,
+            coordinator_max_in_flight: None,
         }
     }
 }
@@ -322,6 +325,9 @@ impl Stack {
         );
         if let Some(start) = &options.coordinator_clock_start {
             text = format!("clock_start = {start:?}\n{text}");
+        }
+        if let Some(slots) = options.coordinator_max_in_flight {
+            text = format!("max_in_flight = {slots}\n{text}");
         }
         for (uid, address) in &stack.extra_consumers {
             let _ = write!(

@@ -121,6 +121,9 @@ pub struct Engine {
     active: Arc<Mutex<HashSet<String>>>,
     /// The time off-peak windows are judged by.
     clock: Arc<dyn Clock>,
+    /// One lock per cluster: its account mappings (shared by every workspace that registered
+    /// it) are changed by one association at a time.
+    mapping_locks: Arc<Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// A validated association request.
@@ -136,6 +139,31 @@ struct Spec {
     resource_group: Option<String>,
     mappings: Vec<AccountMapping>,
     initialize_now: bool,
+}
+
+/// A run's place among the `max_in_flight` that may work at once. A run gives it up while it
+/// waits for an operator or a window (which can take days) and takes it again to carry on.
+#[derive(Debug)]
+struct Slot {
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    slots: Arc<Semaphore>,
+}
+
+// === impl Slot ===
+
+impl Slot {
+    /// Takes a place, waiting for one; false when the engine is shutting down.
+    async fn take(&mut self) -> bool {
+        if self.permit.is_none() {
+            self.permit = self.slots.clone().acquire_owned().await.ok();
+        }
+        self.permit.is_some()
+    }
+
+    /// Gives the place to another run for the length of a wait.
+    fn release(&mut self) {
+        self.permit = None;
+    }
 }
 
 /// Why a run stopped early.
@@ -175,7 +203,14 @@ impl Engine {
             step_deadline,
             active: Arc::default(),
             clock,
+            mapping_locks: Arc::default(),
         }
+    }
+
+    /// The lock of one cluster's account mappings.
+    fn mapping_lock(&self, cluster: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.mapping_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(cluster.to_string()).or_default().clone()
     }
 
     /// The records the engine writes to.
@@ -229,7 +264,15 @@ impl Engine {
                 )));
             }
             if same_parameters(existing.request.as_ref(), &normalized) {
-                return Ok(existing);
+                if same_settings(existing.request.as_ref(), &normalized) {
+                    return Ok(existing);
+                }
+                return Err(RequestError::AlreadyExists(format!(
+                    "idempotency key {key:?} was used for association {} with another resource \
+                     group or other account mappings: repeat without the key (or with a new one) \
+                     to apply the new ones",
+                    existing.id
+                )));
             }
             return Err(RequestError::AlreadyExists(format!(
                 "idempotency key {key:?} was used for association {} with other parameters: use a new key",
@@ -451,9 +494,13 @@ impl Engine {
     }
 
     async fn run(&self, id: &str, saga: Saga) {
-        let Ok(_slot) = self.slots.clone().acquire_owned().await else {
-            return;
+        let mut slot = Slot {
+            permit: None,
+            slots: self.slots.clone(),
         };
+        if !slot.take().await {
+            return;
+        }
         let Some(association) = self.records.get(id) else {
             return;
         };
@@ -468,7 +515,7 @@ impl Engine {
             Saga::Forward => {
                 self.records
                     .update(id, |a| a.set_state(AssociationState::Running));
-                self.drive(id, &spec).await
+                self.drive(id, &spec, &mut slot).await
             }
             Saga::Reverse => self.dissociate_steps(id, &spec).await,
         };
@@ -534,7 +581,7 @@ impl Engine {
         }
     }
 
-    async fn drive(&self, id: &str, spec: &Spec) -> Result<(), Stop> {
+    async fn drive(&self, id: &str, spec: &Spec, slot: &mut Slot) -> Result<(), Stop> {
         let provider = self
             .agents
             .provider(&spec.provider)
@@ -850,8 +897,8 @@ impl Engine {
                 Ok(())
             }
             Some(_) if step_done(&done, steps::INITIALIZE) => Ok(()),
-            Some(group) => {
-                self.initialize(id, spec, group, &consumer, &cluster, &workspace)
+            Some(_) => {
+                self.initialize(id, spec, &consumer, &cluster, &workspace, slot)
                     .await
             }
         }

@@ -194,9 +194,10 @@ fn step<'a>(association: &'a Association, name: &str) -> &'a crossbind_proto::St
 #[tokio::test(flavor = "multi_thread")]
 async fn initialization_waits_for_the_off_peak_window_and_completes_after_confirm() {
     let (mut options, dir) = options();
-    // 02:00-05:00 in Shanghai; the coordinator's clock starts 10 s before the window opens.
+    // 02:00-05:00 in Shanghai; the coordinator's clock starts 25 s before the window opens,
+    // time for the stack to start and the steps before the gate to run.
     options.consumer_extra_toml = OFF_PEAK.into();
-    options.coordinator_clock_start = Some("2026-12-04T01:59:50+08:00".into());
+    options.coordinator_clock_start = Some("2026-12-04T01:59:35+08:00".into());
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
     let created = client
@@ -863,7 +864,18 @@ async fn an_ldap_cluster_needs_the_mapped_accounts_password_from_the_consumer() 
         .clone();
     assert_eq!(cluster["AuthUserMappings"][0]["HasPassword"], true);
     assert!(!format!("{done:?}").contains("etl-Secret-42"));
-    assert!(!h.logs().contains("etl-Secret-42"));
+    // Nowhere else: no log line of any process, nothing in the coordinator's database.
+    for name in ["cloudsim", "provider", "consumer", "coordinator"] {
+        let log = h.stack.log_tail(name, usize::MAX);
+        assert!(!log.is_empty(), "{name} logs");
+        assert!(!log.contains("etl-Secret-42"), "{name} logs the password");
+    }
+    let database = std::fs::read(h.dir.path().join("coordinator.db")).expect("database file");
+    let needle = b"etl-Secret-42";
+    assert!(
+        !database.windows(needle.len()).any(|w| w == needle),
+        "the coordinator's database holds the password"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -958,4 +970,87 @@ async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_
     let done = h.settle(&waiting.id).await;
     assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
     assert!(done.initialization.unwrap().outside_window);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_waiting_association_holds_no_run_slot_and_its_wait_survives_a_restart() {
+    let (mut options, dir) = options();
+    at_noon_in_shanghai(&mut options);
+    options.coordinator_max_in_flight = Some(1);
+    let mut h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let waiting = client
+        .create_association(with_group(BOUND_GROUP))
+        .await
+        .unwrap()
+        .into_inner();
+    until_event(&mut client, &waiting.id, |e| e.kind() == EventKind::Waiting).await;
+
+    // With one slot, another association still runs while the first waits for tonight.
+    let other = h.run(request("C-6A7B8C9D0E1F2A3B", "10002")).await;
+    assert_eq!(other.state(), AssociationState::Succeeded, "{other:#?}");
+
+    // A restarted coordinator keeps waiting for the same window, and `confirm --now` works.
+    h.stack.kill("coordinator").await;
+    h.stack.restart("coordinator").await.unwrap();
+    let mut client = h.stack.client().await.unwrap();
+    let resumed = loop {
+        let a = get(&mut client, &waiting.id).await;
+        if a.state() == AssociationState::Waiting
+            && a.pending.as_ref().map(|p| p.kind()) == Some(PendingKind::OffPeakWindow)
+        {
+            break a;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        resumed
+            .pending
+            .unwrap()
+            .window_start
+            .starts_with("2026-12-05T02:00:00")
+    );
+    client
+        .confirm_initialization(ConfirmInitializationRequest {
+            id: waiting.id.clone(),
+            now: true,
+            failed: None,
+        })
+        .await
+        .unwrap();
+    assert!(until_asked(&mut client, &waiting.id).await);
+    confirm(&mut client, &waiting.id).await;
+    let done = h.settle(&waiting.id).await;
+    assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
+    assert!(done.initialization.unwrap().outside_window);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_associations_of_one_cluster_cannot_map_a_member_to_different_accounts() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let member = "2000000000000001";
+    let first = h
+        .run(CreateAssociationRequest {
+            account_mappings: vec![mapping(member, "etl")],
+            ..request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID)
+        })
+        .await;
+    assert_eq!(first.state(), AssociationState::Succeeded, "{first:#?}");
+    let second = h
+        .run(CreateAssociationRequest {
+            account_mappings: vec![mapping(member, "bi")],
+            ..request(DEFAULT_CLUSTER_ID, "10002")
+        })
+        .await;
+    assert_eq!(second.state(), AssociationState::Failed, "{second:#?}");
+    let failure = second.failure.unwrap();
+    assert_eq!(failure.step, "map.accounts");
+    assert_eq!(failure.reasons, ["MAPPING_CONFLICT"]);
+    assert!(failure.message.contains(&first.id), "{failure:?}");
+    assert_eq!(
+        mappings_of(&h.state().await, DEFAULT_CLUSTER_ID),
+        [(member.to_string(), "etl".to_string())],
+        "the first association's mapping stands"
+    );
 }

@@ -172,10 +172,9 @@ fn each_error_maps_to_its_code() {
                 cluster: "C-1".to_owned(),
                 account: "etl".to_owned(),
                 key: "etl".to_owned(),
-                var: "ETL_PW".to_owned(),
             },
             Code::FailedPrecondition,
-            "the environment variable ETL_PW".to_owned(),
+            "account_mappings.password_env.etl names was not set".to_owned(),
         ),
         (
             Error::MappingsNotAllowed {

@@ -33,6 +33,8 @@ fn the_grammar_accepts_days_ranges_lists_and_seconds() {
         ("Fri-Mon 23:00:30-01:00", "Mon,Fri-Sun 23:00:30-01:00"),
         ("Mon-Wed,Fri 01:00-02:00", "Mon-Wed,Fri 01:00-02:00"),
         ("Tue 22:00-00:00", "Tue 22:00-24:00"),
+        ("Mon - Fri 01:00 - 05:00", "Mon-Fri 01:00-05:00"),
+        ("Sat, Sun 00:00-24:00", "Sat,Sun 00:00-24:00"),
     ] {
         let w: Window = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(w.to_string(), shown, "{text}");

@@ -220,7 +220,10 @@ async fn an_ldap_cluster_needs_a_password_for_each_account_and_gets_it() {
         .expect_err("OPS_LDAP_PASSWORD is not set");
     assert_eq!(unset.code(), Code::FailedPrecondition);
     assert!(
-        unset.message().contains("OPS_LDAP_PASSWORD"),
+        unset
+            .message()
+            .contains("account_mappings.password_env.ops")
+            && !unset.message().contains("OPS_LDAP_PASSWORD"),
         "{}",
         unset.message()
     );

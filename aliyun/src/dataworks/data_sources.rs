@@ -67,8 +67,9 @@ pub struct DataSourceGroup {
 
 /// One environment's data source. `name` and `type` are copied from its group; `env_type`,
 /// `cluster_id` and `cross_account_owner_id` are read from the connection properties
-/// (`envType`, `clusterId`, `crossAccountOwnerId`, keys matched ignoring case).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// (`envType`, `clusterId`, `crossAccountOwnerId`, keys matched ignoring case). The connection
+/// properties can hold a database password, so `Debug` shows only their keys.
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DataSource {
     /// The data source ID.
@@ -113,6 +114,29 @@ pub struct DataSource {
     /// Who changed it last.
     #[serde(default, deserialize_with = "wire::non_empty_string")]
     pub modify_user: Option<String>,
+}
+
+impl std::fmt::Debug for DataSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = self
+            .connection_properties
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        f.debug_struct("DataSource")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("type", &self.r#type)
+            .field("env_type", &self.env_type)
+            .field("cluster_id", &self.cluster_id)
+            .field("cross_account_owner_id", &self.cross_account_owner_id)
+            .field("connection_properties_keys", &keys)
+            .field(
+                "connection_properties_mode",
+                &self.connection_properties_mode,
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// The outcome of `TestDataSourceConnectivity`.

@@ -27,8 +27,8 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tonic::{Code, transport::Channel};
 use tracing::info;
 
-use super::{Engine, Spec, Stop, state_word, steps, support::*};
-use crate::error::RequestError;
+use super::{Engine, Slot, Spec, Stop, state_word, steps, support::*};
+use crate::{error::RequestError, store::NewEvent};
 
 /// The longest single sleep while waiting, so that a changed clock is noticed.
 const LONGEST_NAP: Duration = Duration::from_secs(30);
@@ -109,11 +109,12 @@ impl Engine {
         &self,
         id: &str,
         spec: &Spec,
-        group: &str,
         consumer: &ConsumerAgentClient<Channel>,
         cluster: &ClusterCheck,
         workspace: &WorkspaceCheck,
+        slot: &mut Slot,
     ) -> Result<(), Stop> {
+        let group = spec.resource_group.as_deref().unwrap_or_default();
         let association = self.records.get(id).unwrap_or_default();
         let Some(reason) = due_reason(association.initialization.as_ref(), group, cluster) else {
             let last = association.initialization.clone().unwrap_or_default();
@@ -142,8 +143,14 @@ impl Engine {
             self.records
                 .update(id, |a| a.set_state(AssociationState::Waiting));
         } else {
-            let plan = match waiting_for(&association, PendingKind::OffPeakWindow) {
-                // Resumed while waiting for the window: keep waiting for the same one.
+            let window_over = |p: &PendingAction| {
+                parse_instant(&p.window_end).is_some_and(|end| end <= self.clock.now())
+            };
+            let plan = match waiting_for(&association, PendingKind::OffPeakWindow)
+                .filter(|p| !window_over(p))
+            {
+                // Resumed while waiting for the window: keep waiting for the same one (a
+                // window that passed while the coordinator was down is planned anew).
                 Some(pending) => InitializationPlan {
                     window_start: pending.window_start.clone(),
                     window_end: pending.window_end.clone(),
@@ -156,10 +163,15 @@ impl Engine {
                         .await?
                 }
             };
-            let outside_window = self.wait_for_window(id, spec, group, &plan).await?;
-            self.ask_operator(id, &plan, outside_window);
+            // Waiting holds no place among the runs in flight.
+            slot.release();
+            let outside = self.wait_for_window(id, spec, group, &plan).await?;
+            self.ask_operator(id, &plan, outside.as_deref());
         }
-        self.await_answer(id, spec, group, cluster).await
+        slot.release();
+        let answered = self.await_answer(id, spec, group, cluster).await;
+        slot.take().await;
+        answered
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -202,21 +214,21 @@ impl Engine {
         })
     }
 
-    /// Waits until the off-peak window opens; returns whether the initialization happens
-    /// outside the windows (on purpose, said as a warning).
+    /// Waits until the off-peak window opens. Returns who or what made the initialization
+    /// happen outside the windows instead (said as a warning), or `None` in the window.
     async fn wait_for_window(
         &self,
         id: &str,
         spec: &Spec,
         group: &str,
         plan: &InitializationPlan,
-    ) -> Result<bool, Stop> {
+    ) -> Result<Option<String>, Stop> {
         let risk =
             format!("tasks running on resource group {group} may fail while it is initialized");
         let start = parse_instant(&plan.window_start);
         if start.is_some_and(|start| start <= self.clock.now()) {
             // The window is open: now is off-peak, whatever the request says.
-            return Ok(false);
+            return Ok(None);
         }
         if spec.initialize_now {
             self.event(
@@ -227,7 +239,7 @@ impl Engine {
                     "initializing now, outside the off-peak windows, as the request asks: {risk}"
                 ),
             );
-            return Ok(true);
+            return Ok(Some("the request (initialize_now)".to_string()));
         }
         let Some(start) = start else {
             self.event(
@@ -239,36 +251,47 @@ impl Engine {
                      so the initialization is asked for now: {risk}"
                 ),
             );
-            return Ok(true);
+            return Ok(Some("no off-peak windows configured".to_string()));
         };
         let now = self.clock.now();
-        self.records.update(id, |a| {
-            a.set_state(AssociationState::Waiting);
-            a.pending = Some(PendingAction {
-                kind: PendingKind::OffPeakWindow as i32,
-                step: steps::INITIALIZE.to_string(),
-                window_start: plan.window_start.clone(),
-                window_end: plan.window_end.clone(),
-                windows: plan.windows.clone(),
-                instructions: plan.instructions.clone(),
-                console_url: plan.console_url.clone(),
-                since: rfc3339(now),
-                ..Default::default()
-            });
-        });
         let wait = (start - now).try_into().unwrap_or_default();
         info!(window.start = %plan.window_start, "waiting for the off-peak window");
-        self.event(
+        // The record of the wait and its event are written together.
+        self.records.change_and_emit(
             id,
-            EventKind::Waiting,
-            steps::INITIALIZE,
-            format!(
-                "waiting for the consumer's off-peak window ({}): it opens at {} (in {}); \
-                 `crossbind confirm {id} --now` starts now instead",
-                plan.windows,
-                plan.window_start,
-                human(wait)
-            ),
+            |a| {
+                // A `confirm --now` that came while the coordinator resumed stays asked for.
+                let skip = a
+                    .pending
+                    .as_ref()
+                    .filter(|p| p.kind() == PendingKind::OffPeakWindow)
+                    .map(|p| p.skip_window_by.clone())
+                    .unwrap_or_default();
+                a.set_state(AssociationState::Waiting);
+                a.pending = Some(PendingAction {
+                    kind: PendingKind::OffPeakWindow as i32,
+                    step: steps::INITIALIZE.to_string(),
+                    window_start: plan.window_start.clone(),
+                    window_end: plan.window_end.clone(),
+                    windows: plan.windows.clone(),
+                    instructions: plan.instructions.clone(),
+                    console_url: plan.console_url.clone(),
+                    since: rfc3339(now),
+                    skip_window_by: skip,
+                    ..Default::default()
+                });
+            },
+            NewEvent {
+                kind: EventKind::Waiting,
+                step: steps::INITIALIZE,
+                message: format!(
+                    "waiting for the consumer's off-peak window ({}): it opens at {} (in {}); \
+                     `crossbind confirm {id} --now` starts now instead",
+                    plan.windows,
+                    plan.window_start,
+                    human(wait)
+                ),
+            },
         );
         let mut changes = self.records.subscribe(id);
         loop {
@@ -286,22 +309,24 @@ impl Engine {
                     steps::INITIALIZE,
                     format!("{by} asked to initialize now, outside the off-peak windows: {risk}"),
                 );
-                return Ok(true);
+                return Ok(Some(by));
             }
             let left: Duration = (start - self.clock.now()).try_into().unwrap_or_default();
             if left.is_zero() {
-                return Ok(false);
+                return Ok(None);
             }
             nap(&mut changes, left.min(LONGEST_NAP)).await;
         }
     }
 
     /// Emits the operator's instructions and records that the association waits for them.
-    fn ask_operator(&self, id: &str, plan: &InitializationPlan, outside_window: bool) {
+    /// Records that the association waits for the operator and emits the instructions, in
+    /// one write, so that a restart never finds a wait without its instructions.
+    fn ask_operator(&self, id: &str, plan: &InitializationPlan, outside: Option<&str>) {
         let mut instructions = plan
             .instructions
             .replace("crossbind confirm", &format!("crossbind confirm {id}"));
-        if outside_window && !plan.window_start.is_empty() {
+        if outside.is_some() && !plan.window_start.is_empty() {
             // The consumer's text says when the window is; the operator is asked now instead.
             let now = "When: now, outside the off-peak windows, as asked; tasks running on the \
                        resource group may fail meanwhile.";
@@ -316,33 +341,29 @@ impl Engine {
             };
         }
         let now = self.clock.now();
-        self.records.update(id, |a| {
-            a.set_state(AssociationState::Waiting);
-            a.pending = Some(PendingAction {
-                kind: PendingKind::OperatorConfirmation as i32,
-                step: steps::INITIALIZE.to_string(),
-                window_start: plan.window_start.clone(),
-                window_end: plan.window_end.clone(),
-                windows: plan.windows.clone(),
-                instructions: instructions.clone(),
-                console_url: plan.console_url.clone(),
-                since: rfc3339(now),
-                skip_window_by: if outside_window {
-                    a.pending
-                        .as_ref()
-                        .map(|p| p.skip_window_by.clone())
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                },
-                ..Default::default()
-            });
-        });
-        self.event(
+        self.records.change_and_emit(
             id,
-            EventKind::ActionRequired,
-            steps::INITIALIZE,
-            instructions,
+            |a| {
+                a.set_state(AssociationState::Waiting);
+                a.pending = Some(PendingAction {
+                    kind: PendingKind::OperatorConfirmation as i32,
+                    step: steps::INITIALIZE.to_string(),
+                    window_start: plan.window_start.clone(),
+                    window_end: plan.window_end.clone(),
+                    windows: plan.windows.clone(),
+                    instructions: instructions.clone(),
+                    console_url: plan.console_url.clone(),
+                    since: rfc3339(now),
+                    // Who or what made it happen outside the windows, if anything.
+                    skip_window_by: outside.unwrap_or_default().to_string(),
+                    ..Default::default()
+                });
+            },
+            NewEvent {
+                kind: EventKind::ActionRequired,
+                step: steps::INITIALIZE,
+                message: instructions.clone(),
+            },
         );
     }
 
@@ -357,15 +378,17 @@ impl Engine {
         let mut changes = self.records.subscribe(id);
         let mut told_closed = false;
         let pending = loop {
-            self.checkpoint(id)?;
             let association = self.records.get(id).unwrap_or_default();
             let Some(pending) = waiting_for(&association, PendingKind::OperatorConfirmation) else {
+                self.checkpoint(id)?;
                 nap(&mut changes, LONGEST_NAP).await;
                 continue;
             };
+            // An answer that came before a cancel is taken: the console step was done.
             if !pending.confirmed_by.is_empty() || !pending.failed.is_empty() {
                 break pending.clone();
             }
+            self.checkpoint(id)?;
             let closes = parse_instant(&pending.window_end);
             if let Some(end) = closes.filter(|end| !told_closed && *end <= self.clock.now()) {
                 told_closed = true;
@@ -387,10 +410,6 @@ impl Engine {
                 .unwrap_or(LONGEST_NAP);
             nap(&mut changes, until_close.min(LONGEST_NAP)).await;
         };
-        self.records.update(id, |a| {
-            a.pending = None;
-            a.set_state(AssociationState::Running);
-        });
         if !pending.failed.is_empty() {
             let failure = Failure {
                 step: steps::INITIALIZE.to_string(),
@@ -402,18 +421,22 @@ impl Engine {
                     pending.confirmed_by, pending.failed
                 ),
             };
-            self.set_step(id, steps::INITIALIZE, StepState::Failed, &failure.message);
-            self.event(
+            self.records.change_and_emit(
                 id,
-                EventKind::StepFailed,
-                steps::INITIALIZE,
-                failure.message.clone(),
+                |a| {
+                    a.pending = None;
+                    a.set_state(AssociationState::Running);
+                    record_step(a, StepState::Failed, &failure.message);
+                },
+                NewEvent {
+                    kind: EventKind::StepFailed,
+                    step: steps::INITIALIZE,
+                    message: failure.message.clone(),
+                },
             );
             return Err(failure.into());
         }
-        let outside_window = !pending.skip_window_by.is_empty()
-            || spec.initialize_now
-            || pending.window_start.is_empty();
+        let outside_window = !pending.skip_window_by.is_empty();
         let initialization = Initialization {
             resource_group_id: group.to_string(),
             confirmed_at: rfc3339(self.clock.now()),
@@ -427,23 +450,35 @@ impl Engine {
             cluster.cluster_id,
             pending.confirmed_by,
             if outside_window {
-                ", outside the off-peak windows"
+                format!(", outside the off-peak windows: {}", pending.skip_window_by)
             } else {
-                ""
+                String::new()
             }
         );
-        self.records.update(id, |a| {
-            a.initialization = Some(initialization.clone());
-            a.reinitialization_due = String::new();
-        });
+        // At least once: a crash right after this line writes the entry again on resume.
         self.audit(
             id,
             spec.consumer.as_str(),
             "InitializeResourceGroup",
             &format!("{message}; a console step"),
         );
-        self.set_step(id, steps::INITIALIZE, StepState::Succeeded, &message);
-        self.event(id, EventKind::StepSucceeded, steps::INITIALIZE, message);
+        // The answer, the initialization and the step's outcome in one write: a crash leaves
+        // either the answered wait (resumed and recorded again) or all of it.
+        self.records.change_and_emit(
+            id,
+            |a| {
+                a.pending = None;
+                a.set_state(AssociationState::Running);
+                a.initialization = Some(initialization.clone());
+                a.reinitialization_due = String::new();
+                record_step(a, StepState::Succeeded, &message);
+            },
+            NewEvent {
+                kind: EventKind::StepSucceeded,
+                step: steps::INITIALIZE,
+                message: message.clone(),
+            },
+        );
         Ok(())
     }
 
@@ -494,7 +529,12 @@ impl Engine {
                 )));
             }
             let updated = self.records.update(id, |a| {
-                if let Some(p) = a.pending.as_mut() {
+                // Only while it still waits for the window (it may have opened meanwhile).
+                if let Some(p) = a
+                    .pending
+                    .as_mut()
+                    .filter(|p| p.kind() == PendingKind::OffPeakWindow)
+                {
                     p.skip_window_by = client.to_string();
                 }
             });
@@ -506,10 +546,16 @@ impl Engine {
             );
             return Ok(updated.unwrap_or(association));
         }
-        if waiting_for(&association, PendingKind::OperatorConfirmation).is_none() {
+        let Some(asked) = waiting_for(&association, PendingKind::OperatorConfirmation) else {
             return Err(RequestError::FailedPrecondition(format!(
                 "association {id} is {} and does not wait for an initialization to be confirmed",
                 state_word(association.state())
+            )));
+        };
+        if !asked.confirmed_by.is_empty() {
+            return Err(RequestError::FailedPrecondition(format!(
+                "{} already answered for association {id}; it is recording that answer",
+                asked.confirmed_by
             )));
         }
         if now {
@@ -520,7 +566,9 @@ impl Engine {
             )));
         }
         let updated = self.records.update(id, |a| {
-            if let Some(p) = a.pending.as_mut() {
+            if let Some(p) = a.pending.as_mut().filter(|p| {
+                p.kind() == PendingKind::OperatorConfirmation && p.confirmed_by.is_empty()
+            }) {
                 p.confirmed_by = client.to_string();
                 p.failed = failed.unwrap_or_default().to_string();
             }
@@ -531,6 +579,18 @@ impl Engine {
         };
         self.event(id, EventKind::Info, steps::INITIALIZE, message);
         Ok(updated.unwrap_or(association))
+    }
+}
+
+/// Sets the `initialize` step's state and message inside a records change.
+fn record_step(association: &mut Association, state: StepState, message: &str) {
+    if let Some(step) = association
+        .steps
+        .iter_mut()
+        .find(|s| s.name == steps::INITIALIZE)
+    {
+        step.set_state(state);
+        step.message = message.to_string();
     }
 }
 

@@ -307,7 +307,8 @@ impl Engine {
             account_uid: consumer_uid,
             action: "console: Initialize Resource Group".to_string(),
             description: format!(
-                "{reason}: an operator initializes resource group {group} for the cluster {when}                  and confirms with `crossbind confirm`"
+                "{reason}: an operator initializes resource group {group} for the cluster {when} \
+                 and confirms with `crossbind confirm`"
             ),
         });
         plan.initialization = Some(initialization);
@@ -480,7 +481,9 @@ impl Engine {
                 EventKind::ReinitializationDue,
                 steps::INITIALIZE,
                 format!(
-                    "the resource group must be initialized again: {reinitialization_due}; apply                      the association again (it waits for the off-peak window and asks for the                      console step)"
+                    "the resource group must be initialized again: {reinitialization_due}; apply \
+                     the association again (it waits for the off-peak window and asks for the \
+                     console step)"
                 ),
             );
         }

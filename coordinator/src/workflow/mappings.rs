@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crossbind_proto::{
     AccountMapping, AppliedMapping, ApplyAccountMappingsRequest, ApplyAccountMappingsResponse,
     Association, AssociationState, ClusterCheck, Environment, EventKind, Failure,
-    RemoveAccountMappingsRequest, RemoveAccountMappingsResponse,
+    RemoveAccountMappingsRequest, RemoveAccountMappingsResponse, StepState,
     consumer_agent_client::ConsumerAgentClient,
 };
 use tonic::{Code, transport::Channel};
@@ -104,15 +104,20 @@ fn resource_for_mappings(association: &Association) -> Option<String> {
     resources.first().map(|r| r.compute_resource_id.clone())
 }
 
-/// The other live associations of the same cluster between the same accounts.
-fn others_of_the_cluster(engine: &Engine, id: &str, spec: &Spec) -> Vec<Association> {
+/// The other associations of the same cluster between the same accounts that hold mappings:
+/// they recorded them when they applied them, and are not being (or have not been) undone.
+fn holders(engine: &Engine, id: &str, spec: &Spec) -> Vec<Association> {
     engine
         .records
         .list()
         .into_iter()
         .filter(|other| {
             other.id != id
-                && other.state() != AssociationState::Dissociated
+                && !matches!(
+                    other.state(),
+                    AssociationState::Dissociating | AssociationState::Dissociated
+                )
+                && !other.mappings.is_empty()
                 && other.request.as_ref().is_some_and(|r| {
                     r.provider_account_uid == spec.provider.as_str()
                         && r.consumer_account_uid == spec.consumer.as_str()
@@ -122,13 +127,33 @@ fn others_of_the_cluster(engine: &Engine, id: &str, spec: &Spec) -> Vec<Associat
         .collect()
 }
 
-/// Members another live association of the same cluster asks to map.
-fn wanted_elsewhere(engine: &Engine, id: &str, spec: &Spec) -> BTreeSet<String> {
-    others_of_the_cluster(engine, id, spec)
-        .into_iter()
-        .flat_map(|other| other.request.unwrap_or_default().account_mappings)
-        .map(|m| m.member_uid)
+/// The mappings an association recorded.
+fn recorded(association: &Association) -> impl Iterator<Item = &AccountMapping> {
+    association
+        .mappings
+        .iter()
+        .filter_map(|m| m.mapping.as_ref())
+}
+
+/// Members another association of the same cluster holds a mapping of.
+fn held_elsewhere(engine: &Engine, id: &str, spec: &Spec) -> BTreeSet<String> {
+    holders(engine, id, spec)
+        .iter()
+        .flat_map(|other| {
+            recorded(other)
+                .map(|m| m.member_uid.clone())
+                .collect::<Vec<_>>()
+        })
         .collect()
+}
+
+/// The per-cluster lock key: mapping changes of one cluster run one at a time.
+fn cluster_key(spec: &Spec) -> String {
+    format!(
+        "{}/{}",
+        spec.provider,
+        spec.cluster.as_str().to_ascii_lowercase()
+    )
 }
 
 /// The members this association added, as recorded.
@@ -151,14 +176,10 @@ impl Engine {
         if members.is_empty() {
             return;
         }
-        for other in others_of_the_cluster(self, id, spec) {
-            let asks: Vec<AccountMapping> = other
-                .request
-                .clone()
-                .unwrap_or_default()
-                .account_mappings
-                .into_iter()
+        for other in holders(self, id, spec) {
+            let asks: Vec<AccountMapping> = recorded(&other)
                 .filter(|m| members.contains(&m.member_uid))
+                .cloned()
                 .collect();
             if asks.is_empty() {
                 continue;
@@ -201,9 +222,21 @@ impl Engine {
         consumer: &ConsumerAgentClient<Channel>,
         cluster: &ClusterCheck,
     ) -> Result<(), Stop> {
+        let lock = self.mapping_lock(&cluster_key(spec));
+        let _one_at_a_time = lock.lock().await;
         let association = self.records.get(id).unwrap_or_default();
         let wanted: BTreeSet<String> = spec.mappings.iter().map(|m| m.member_uid.clone()).collect();
-        let elsewhere = wanted_elsewhere(self, id, spec);
+        if let Some(failure) = self.conflict(id, spec) {
+            self.set_step(id, steps::MAP_ACCOUNTS, StepState::Failed, &failure.message);
+            self.event(
+                id,
+                EventKind::StepFailed,
+                steps::MAP_ACCOUNTS,
+                failure.message.clone(),
+            );
+            return Err(failure.into());
+        }
+        let elsewhere = held_elsewhere(self, id, spec);
         let (handed, stale): (Vec<String>, Vec<String>) = added_members(&association)
             .into_iter()
             .filter(|m| !wanted.contains(m))
@@ -231,35 +264,30 @@ impl Engine {
                           through: apply the association again to register it"
                     .to_string(),
             };
-            self.set_step(
-                id,
-                steps::MAP_ACCOUNTS,
-                crossbind_proto::StepState::Failed,
-                &failure.message,
-            );
+            self.set_step(id, steps::MAP_ACCOUNTS, StepState::Failed, &failure.message);
             return Err(failure.into());
         };
-
-        if !stale.is_empty() {
-            let request = RemoveAccountMappingsRequest {
-                workspace_id: spec.workspace.to_string(),
-                compute_resource_id: resource.clone(),
-                member_uids: stale.clone(),
-                dry_run: false,
-            };
+        let removal = RemoveAccountMappingsRequest {
+            workspace_id: spec.workspace.to_string(),
+            compute_resource_id: resource.clone(),
+            member_uids: stale.clone(),
+            dry_run: false,
+        };
+        if spec.mappings.is_empty() {
             let removed = self
                 .step(id, steps::MAP_ACCOUNTS, describe_removal, || {
                     let mut client = consumer.clone();
-                    let request = request.clone();
+                    let request = removal.clone();
                     async move { client.remove_account_mappings(request).await }
                 })
                 .await?;
             self.record_removal(id, spec, &stale, &removed);
-        }
-        if spec.mappings.is_empty() {
             return Ok(());
         }
 
+        // One step, so that a run cut off half-way does all of it again: the removals a
+        // repeat no longer asks for, then what this association is about to add (recorded
+        // before the upsert), then the upsert.
         let request = ApplyAccountMappingsRequest {
             workspace_id: spec.workspace.to_string(),
             compute_resource_id: resource,
@@ -267,18 +295,21 @@ impl Engine {
             mappings: spec.mappings.clone(),
             dry_run: true,
         };
-        let records = self.records.clone();
         let applied = self
             .step(id, steps::MAP_ACCOUNTS, describe_mappings, || {
                 let mut client = consumer.clone();
                 let mut request = request.clone();
-                let records = records.clone();
-                let mappings = spec.mappings.clone();
+                let removal = removal.clone();
+                let stale = stale.clone();
                 async move {
-                    // Remember first what this association is about to add.
+                    if !stale.is_empty() {
+                        let removed = client.remove_account_mappings(removal).await?;
+                        self.record_removal(id, spec, &stale, &removed.into_inner());
+                    }
                     let planned = client.apply_account_mappings(request.clone()).await?;
                     let planned = planned.into_inner();
-                    records.update(id, |a| mark_added(a, &mappings, &planned.added));
+                    self.records
+                        .update(id, |a| mark_added(a, &spec.mappings, &planned.added));
                     request.dry_run = false;
                     client.apply_account_mappings(request).await
                 }
@@ -318,6 +349,36 @@ impl Engine {
         Ok(())
     }
 
+    /// Refuses a mapping another association of the cluster holds with another cluster
+    /// account: a mapping applies to every workspace of the cluster, so one would undo the other.
+    fn conflict(&self, id: &str, spec: &Spec) -> Option<Failure> {
+        for other in holders(self, id, spec) {
+            for theirs in recorded(&other) {
+                if let Some(ours) = spec.mappings.iter().find(|m| {
+                    m.member_uid == theirs.member_uid && m.cluster_account != theirs.cluster_account
+                }) {
+                    return Some(Failure {
+                        step: steps::MAP_ACCOUNTS.to_string(),
+                        code: code_name(Code::FailedPrecondition).to_string(),
+                        reasons: vec!["MAPPING_CONFLICT".to_string()],
+                        message: format!(
+                            "association {} maps member {} to cluster account {}, and a mapping \
+                             applies to every workspace of cluster {}: ask for {} too, or change \
+                             or dissociate association {} first",
+                            other.id,
+                            ours.member_uid,
+                            theirs.cluster_account,
+                            spec.cluster,
+                            theirs.cluster_account,
+                            other.id
+                        ),
+                    });
+                }
+            }
+        }
+        None
+    }
+
     fn record_removal(
         &self,
         id: &str,
@@ -350,11 +411,13 @@ impl Engine {
         spec: &Spec,
         consumer: &ConsumerAgentClient<Channel>,
     ) -> Result<(), Stop> {
+        let lock = self.mapping_lock(&cluster_key(spec));
+        let _one_at_a_time = lock.lock().await;
         let association = self.records.get(id).unwrap_or_default();
         if super::step_done(&association, steps::UNMAP_ACCOUNTS) {
             return Ok(());
         }
-        let elsewhere = wanted_elsewhere(self, id, spec);
+        let elsewhere = held_elsewhere(self, id, spec);
         let (kept, ours): (Vec<String>, Vec<String>) = added_members(&association)
             .into_iter()
             .partition(|m| elsewhere.contains(m));
