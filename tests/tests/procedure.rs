@@ -30,11 +30,13 @@ const SPARE_GROUP: &str = "Serverless_res_group_1688000000000001_0002";
 const OFF_PEAK: &str =
     "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"02:00-05:00\"]\n";
 
-/// The off-peak window, and a coordinator clock at noon in Shanghai: the next window opens
-/// 14 hours later.
-fn at_noon_in_shanghai(options: &mut crossbind_cli::stack::StackOptions) {
+/// Noon in Shanghai: the next window opens 14 hours later.
+const NOON: &str = "2026-12-04T12:00:00+08:00";
+
+/// The off-peak window, and a coordinator clock that starts at `clock`.
+fn off_peak_at(options: &mut crossbind_cli::stack::StackOptions, clock: &str) {
     options.consumer_extra_toml = OFF_PEAK.into();
-    options.coordinator_clock_start = Some("2026-12-04T12:00:00+08:00".into());
+    options.coordinator_clock_start = Some(clock.into());
 }
 
 fn with_group(group: &str) -> CreateAssociationRequest {
@@ -98,6 +100,17 @@ async fn until_asked(client: &mut CoordinatorClient<Channel>, id: &str) -> bool 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("association {id} neither asked nor finished within a minute");
+}
+
+async fn create(
+    client: &mut CoordinatorClient<Channel>,
+    request: CreateAssociationRequest,
+) -> Association {
+    client
+        .create_association(request)
+        .await
+        .expect("create association")
+        .into_inner()
 }
 
 async fn get(client: &mut CoordinatorClient<Channel>, id: &str) -> Association {
@@ -196,15 +209,10 @@ async fn initialization_waits_for_the_off_peak_window_and_completes_after_confir
     let (mut options, dir) = options();
     // 02:00-05:00 in Shanghai; the coordinator's clock starts 25 s before the window opens,
     // time for the stack to start and the steps before the gate to run.
-    options.consumer_extra_toml = OFF_PEAK.into();
-    options.coordinator_clock_start = Some("2026-12-04T01:59:35+08:00".into());
+    off_peak_at(&mut options, "2026-12-04T01:59:35+08:00");
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
-    let created = client
-        .create_association(with_group(SPARE_GROUP))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = create(&mut client, with_group(SPARE_GROUP)).await;
     let id = created.id.clone();
 
     let waiting = until_event(&mut client, &id, |e| e.kind() == EventKind::Waiting).await;
@@ -278,19 +286,19 @@ async fn initialization_waits_for_the_off_peak_window_and_completes_after_confir
 #[tokio::test(flavor = "multi_thread")]
 async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
     let (mut options, dir) = options();
-    at_noon_in_shanghai(&mut options);
+    off_peak_at(&mut options, NOON);
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
 
     // --now: the operator is asked at once, after a warning.
-    let created = client
-        .create_association(CreateAssociationRequest {
+    let created = create(
+        &mut client,
+        CreateAssociationRequest {
             initialize_now: true,
             ..with_group(BOUND_GROUP)
-        })
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )
+    .await;
     let warning = until_event(&mut client, &created.id, |e| {
         e.kind() == EventKind::Warning && e.step == "initialize"
     })
@@ -308,14 +316,14 @@ async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
     assert!(!done.resource_group_bound);
 
     // Without --now it waits; `confirm --now` stops the wait with a warning.
-    let other = client
-        .create_association(CreateAssociationRequest {
+    let other = create(
+        &mut client,
+        CreateAssociationRequest {
             resource_group_id: BOUND_GROUP.into(),
             ..request(DEFAULT_CLUSTER_ID, "10002")
-        })
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )
+    .await;
     until_event(&mut client, &other.id, |e| {
         e.state() == AssociationState::Waiting
     })
@@ -503,14 +511,14 @@ async fn a_failed_initialization_is_diagnosed_and_retry_asks_again() {
     let (options, dir) = options();
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
-    let created = client
-        .create_association(CreateAssociationRequest {
+    let created = create(
+        &mut client,
+        CreateAssociationRequest {
             initialize_now: true,
             ..with_group(BOUND_GROUP)
-        })
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )
+    .await;
     until_event(&mut client, &created.id, |e| {
         e.kind() == EventKind::ActionRequired
     })
@@ -730,7 +738,7 @@ async fn bad_resource_groups_and_mappings_fail_before_any_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_shows_the_binding_the_mappings_and_the_initialization() {
     let (mut options, dir) = options();
-    at_noon_in_shanghai(&mut options);
+    off_peak_at(&mut options, NOON);
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
     let plan = client
@@ -922,17 +930,12 @@ async fn diagnosis_tests_connectivity_where_a_data_source_of_the_cluster_exists(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_the_wait() {
     let (mut options, dir) = options();
-    options.consumer_extra_toml = OFF_PEAK.into();
     // Ten seconds before the window closes.
-    options.coordinator_clock_start = Some("2026-12-04T04:59:50+08:00".into());
+    off_peak_at(&mut options, "2026-12-04T04:59:50+08:00");
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
 
-    let inside = client
-        .create_association(with_group(BOUND_GROUP))
-        .await
-        .unwrap()
-        .into_inner();
+    let inside = create(&mut client, with_group(BOUND_GROUP)).await;
     assert!(until_asked(&mut client, &inside.id).await);
     let closed = until_event(&mut client, &inside.id, |e| {
         e.kind() == EventKind::Warning && e.message.contains("window closed")
@@ -949,21 +952,17 @@ async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_
         resource_group_id: BOUND_GROUP.into(),
         ..later
     };
-    let waiting = client
-        .create_association(later.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let waiting = create(&mut client, later.clone()).await;
     until_event(&mut client, &waiting.id, |e| e.kind() == EventKind::Waiting).await;
     // ...until the same request comes again with `initialize_now`.
-    let again = client
-        .create_association(CreateAssociationRequest {
+    let again = create(
+        &mut client,
+        CreateAssociationRequest {
             initialize_now: true,
             ..later
-        })
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )
+    .await;
     assert_eq!(again.id, waiting.id);
     assert!(until_asked(&mut client, &waiting.id).await);
     confirm(&mut client, &waiting.id).await;
@@ -975,15 +974,11 @@ async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_waiting_association_holds_no_run_slot_and_its_wait_survives_a_restart() {
     let (mut options, dir) = options();
-    at_noon_in_shanghai(&mut options);
+    off_peak_at(&mut options, NOON);
     options.coordinator_max_in_flight = Some(1);
     let mut h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
-    let waiting = client
-        .create_association(with_group(BOUND_GROUP))
-        .await
-        .unwrap()
-        .into_inner();
+    let waiting = create(&mut client, with_group(BOUND_GROUP)).await;
     until_event(&mut client, &waiting.id, |e| e.kind() == EventKind::Waiting).await;
 
     // With one slot, another association still runs while the first waits for tonight.
