@@ -277,6 +277,11 @@ pub async fn associate(args: AssociateArgs) -> Result<ExitCode> {
         // The id first, so that an interrupted run can still be followed with `watch ID`.
         say!("association {}", association.id);
     }
+    if association.state() == AssociationState::Waiting {
+        // Already waiting for an operator: nothing new will happen until they act.
+        print_association(&association, c.output);
+        return Ok(ExitCode::from(EXIT_WAITING));
+    }
     let after = association.last_event_sequence;
     follow(&mut client, association.id, after, c.output).await
 }

@@ -213,6 +213,21 @@ impl Records {
         Ok(())
     }
 
+    /// Gives an association created without an idempotency key this one, so that a repeat
+    /// with the key finds it. Returns the key it holds afterwards (its own if it had one).
+    pub fn adopt_idempotency_key(&self, id: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let mut inner = self.lock();
+        let Some(entry) = inner.entries.get_mut(id) else {
+            return Ok(None);
+        };
+        if entry.idempotency_key.is_none() {
+            self.backend
+                .save(&entry.association, &entry.business_key, Some(key))?;
+            entry.idempotency_key = Some(key.to_string());
+        }
+        Ok(entry.idempotency_key.clone())
+    }
+
     /// The association with this id.
     pub fn get(&self, id: &str) -> Option<Association> {
         self.lock().entries.get(id).map(|e| e.view())

@@ -289,6 +289,21 @@ impl Engine {
                     existing.id, spec.cluster, spec.provider, spec.workspace, spec.consumer
                 )));
             }
+            // A key given for an association that exists is remembered for it (or refused when
+            // it already has another), so that a repeat with the key finds it.
+            if let Some(key) = &idempotency_key {
+                let held = self
+                    .records
+                    .adopt_idempotency_key(&existing.id, key)
+                    .map_err(|e| RequestError::Unavailable(crate::error::chain(&e)))?;
+                if held.as_deref().is_some_and(|held| held != key) {
+                    return Err(RequestError::AlreadyExists(format!(
+                        "association {} already holds cluster {} for workspace {} with another \
+                         idempotency key: repeat with that key, or without one",
+                        existing.id, spec.cluster, spec.workspace
+                    )));
+                }
+            }
             return match existing.state() {
                 AssociationState::Dissociating => Err(RequestError::FailedPrecondition(format!(
                     "association {} is being dissociated: wait for it to finish, then create again",
@@ -733,6 +748,19 @@ impl Engine {
                 refusal.message.clone(),
             );
             return Err(refusal.into());
+        }
+
+        // A mapping another association of the cluster holds with another cluster account
+        // would undo it: refused before anything changes (and again, locked, when mapping).
+        if let Some(failure) = self.conflict(id, spec) {
+            self.set_step(id, steps::MAP_ACCOUNTS, StepState::Failed, &failure.message);
+            self.event(
+                id,
+                EventKind::StepFailed,
+                steps::MAP_ACCOUNTS,
+                failure.message.clone(),
+            );
+            return Err(failure.into());
         }
 
         // 3. Trust in the provider account.

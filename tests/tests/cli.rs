@@ -164,6 +164,11 @@ async fn associate_stops_at_the_operator_gate_and_confirm_finishes_it() {
     assert_eq!(association["account_mappings"][0]["cluster_account"], "etl");
     let id = association["id"].as_str().unwrap().to_string();
 
+    // Running the same command again returns at once: it still waits.
+    let again = crossbind(&h, &target);
+    assert_eq!(again.status.code(), Some(3));
+    assert_eq!(json(&again)["id"], id.as_str());
+
     // A plain confirm before the window is refused with what to do instead.
     let early = crossbind(&h, &["confirm", "--output", "json", &id]);
     assert!(!early.status.success());

@@ -930,8 +930,10 @@ async fn diagnosis_tests_connectivity_where_a_data_source_of_the_cluster_exists(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_the_wait() {
     let (mut options, dir) = options();
-    // Ten seconds before the window closes.
-    off_peak_at(&mut options, "2026-12-04T04:59:50+08:00");
+    // A thirty-second window, and a clock that starts as it opens.
+    options.consumer_extra_toml =
+        "[initialization]\ntime_zone = \"Asia/Shanghai\"\noff_peak = [\"04:59:30-05:00\"]\n".into();
+    options.coordinator_clock_start = Some("2026-12-04T04:59:30+08:00".into());
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
 
@@ -942,6 +944,15 @@ async fn a_window_closing_without_an_answer_is_said_and_a_repeat_with_now_skips_
     })
     .await;
     assert_eq!(closed.state(), AssociationState::Waiting);
+    let instructions = get(&mut client, &inside.id)
+        .await
+        .pending
+        .unwrap()
+        .instructions;
+    assert!(
+        instructions.contains("window closed at"),
+        "the instructions say the window is over: {instructions}"
+    );
     confirm(&mut client, &inside.id).await;
     let done = h.settle(&inside.id).await;
     assert_eq!(done.state(), AssociationState::Succeeded, "{done:#?}");
@@ -1032,13 +1043,28 @@ async fn two_associations_of_one_cluster_cannot_map_a_member_to_different_accoun
         })
         .await;
     assert_eq!(first.state(), AssociationState::Succeeded, "{first:#?}");
-    let second = h
-        .run(CreateAssociationRequest {
-            account_mappings: vec![mapping(member, "bi")],
-            ..request(DEFAULT_CLUSTER_ID, "10002")
-        })
-        .await;
+    let conflicting = CreateAssociationRequest {
+        account_mappings: vec![mapping(member, "bi")],
+        ..request(DEFAULT_CLUSTER_ID, "10002")
+    };
+    let mut client = h.stack.client().await.unwrap();
+    let plan = client
+        .plan_association(conflicting.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        plan.failure.expect("the plan sees the conflict").reasons,
+        ["MAPPING_CONFLICT"]
+    );
+    let before = mutation_count(&h.state().await);
+    let second = h.run(conflicting).await;
     assert_eq!(second.state(), AssociationState::Failed, "{second:#?}");
+    assert_eq!(
+        mutation_count(&h.state().await),
+        before,
+        "refused before anything changed"
+    );
     let failure = second.failure.unwrap();
     assert_eq!(failure.step, "map.accounts");
     assert_eq!(failure.reasons, ["MAPPING_CONFLICT"]);
@@ -1048,4 +1074,40 @@ async fn two_associations_of_one_cluster_cannot_map_a_member_to_different_accoun
         [(member.to_string(), "etl".to_string())],
         "the first association's mapping stands"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idempotency_key_given_on_a_repeat_is_remembered() {
+    let (options, dir) = options();
+    let h = start(options, dir).await;
+    let mut client = h.stack.client().await.unwrap();
+    let first = h
+        .run(request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID))
+        .await;
+    let keyed = CreateAssociationRequest {
+        idempotency_key: "pipeline-7".into(),
+        ..request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID)
+    };
+    let again = create(&mut client, keyed.clone()).await;
+    assert_eq!(again.id, first.id);
+    h.settle(&first.id).await;
+    // The key now belongs to that association: elsewhere it is refused.
+    let elsewhere = client
+        .create_association(CreateAssociationRequest {
+            idempotency_key: "pipeline-7".into(),
+            ..request(DEFAULT_CLUSTER_ID, "10002")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(elsewhere.code(), Code::AlreadyExists, "{elsewhere:?}");
+    // And another key for the same association is refused too.
+    let other_key = client
+        .create_association(CreateAssociationRequest {
+            idempotency_key: "pipeline-8".into(),
+            ..request(DEFAULT_CLUSTER_ID, DEFAULT_WORKSPACE_ID)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(other_key.code(), Code::AlreadyExists, "{other_key:?}");
+    assert_eq!(create(&mut client, keyed).await.id, first.id);
 }

@@ -30,6 +30,18 @@ use tracing::info;
 use super::{Engine, Slot, Spec, Stop, state_word, steps, support::*};
 use crate::{error::RequestError, store::NewEvent};
 
+/// An open window with less than this left is skipped for the next one: the operator needs
+/// time to do the console steps before running tasks pick up again.
+const MIN_WINDOW_LEFT: time::Duration = time::Duration::minutes(15);
+
+/// Whether so little of an open window is left that the next one should be used: less than
+/// [`MIN_WINDOW_LEFT`], and less than a quarter of the window (a short window the team chose
+/// is used as it is).
+fn too_late(start: OffsetDateTime, end: OffsetDateTime, now: OffsetDateTime) -> bool {
+    let left = end - now;
+    left < MIN_WINDOW_LEFT && left < (end - start) / 4
+}
+
 /// The longest single sleep while waiting, so that a changed clock is noticed.
 const LONGEST_NAP: Duration = Duration::from_secs(30);
 
@@ -159,8 +171,30 @@ impl Engine {
                     console_url: pending.console_url.clone(),
                 },
                 None => {
-                    self.plan_initialization(id, spec, group, consumer, cluster, workspace, &reason)
-                        .await?
+                    let now = self.clock.now();
+                    let plan = self
+                        .plan_initialization(id, spec, consumer, cluster, workspace, &reason, now)
+                        .await?;
+                    let window =
+                        parse_instant(&plan.window_start).zip(parse_instant(&plan.window_end));
+                    match window
+                        .filter(|&(start, end)| {
+                            !spec.initialize_now
+                                && start <= now
+                                && end > now
+                                && too_late(start, end, now)
+                        })
+                        .map(|(_, end)| end)
+                    {
+                        // Too little of the open window is left to initialize in: the next.
+                        Some(end) => {
+                            self.plan_initialization(
+                                id, spec, consumer, cluster, workspace, &reason, end,
+                            )
+                            .await?
+                        }
+                        None => plan,
+                    }
                 }
             };
             // Waiting holds no place among the runs in flight.
@@ -179,20 +213,20 @@ impl Engine {
         &self,
         id: &str,
         spec: &Spec,
-        group: &str,
         consumer: &ConsumerAgentClient<Channel>,
         cluster: &ClusterCheck,
         workspace: &WorkspaceCheck,
         reason: &str,
+        after: OffsetDateTime,
     ) -> Result<InitializationPlan, Stop> {
         let request = PlanInitializationRequest {
             workspace_id: spec.workspace.to_string(),
-            resource_group_id: group.to_string(),
+            resource_group_id: spec.resource_group.clone().unwrap_or_default(),
             provider_account_uid: spec.provider.to_string(),
             cluster_id: cluster.cluster_id.clone(),
             compute_resource_name: spec.resource_name.clone(),
             environments: workspace.environments.clone(),
-            after: rfc3339(self.clock.now()),
+            after: rfc3339(after),
             reason: reason.to_string(),
         };
         super::inspect::patiently(self.step_deadline, || {
@@ -328,17 +362,11 @@ impl Engine {
             .replace("crossbind confirm", &format!("crossbind confirm {id}"));
         if outside.is_some() && !plan.window_start.is_empty() {
             // The consumer's text says when the window is; the operator is asked now instead.
-            let now = "When: now, outside the off-peak windows, as asked; tasks running on the \
-                       resource group may fail meanwhile.";
-            instructions = match instructions.lines().position(|l| l.starts_with("When:")) {
-                Some(at) => instructions
-                    .lines()
-                    .enumerate()
-                    .map(|(i, line)| if i == at { now } else { line })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                None => format!("{now}\n{instructions}"),
-            };
+            instructions = replace_when(
+                &instructions,
+                "When: now, outside the off-peak windows, as asked; tasks running on the \
+                 resource group may fail meanwhile.",
+            );
         }
         let now = self.clock.now();
         self.records.change_and_emit(
@@ -398,11 +426,22 @@ impl Engine {
                     steps::INITIALIZE,
                     format!(
                         "the off-peak window closed at {} without an answer; the association \
-                         keeps waiting: initialize when tasks running on resource group {group} \
-                         may fail (off-peak), then confirm",
+                         keeps waiting: initialize resource group {group} in a later off-peak \
+                         window (now, tasks running on it may fail), then confirm",
                         rfc3339(end)
                     ),
                 );
+                // The instructions shown from now on say so too.
+                let closed = format!(
+                    "When: the off-peak window closed at {}; initialize in a later off-peak \
+                     window (now, tasks running on the resource group may fail).",
+                    rfc3339(end)
+                );
+                self.records.update(id, |a| {
+                    if let Some(p) = a.pending.as_mut() {
+                        p.instructions = replace_when(&p.instructions, &closed);
+                    }
+                });
             }
             let until_close = closes
                 .filter(|_| !told_closed)
@@ -582,6 +621,20 @@ impl Engine {
     }
 }
 
+/// The instructions with their `When:` line (written by the consumer agent) replaced, or
+/// `when` put first when there is none.
+fn replace_when(instructions: &str, when: &str) -> String {
+    match instructions.lines().position(|l| l.starts_with("When:")) {
+        Some(at) => instructions
+            .lines()
+            .enumerate()
+            .map(|(i, line)| if i == at { when } else { line })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => format!("{when}\n{instructions}"),
+    }
+}
+
 /// Sets the `initialize` step's state and message inside a records change.
 fn record_step(association: &mut Association, state: StepState, message: &str) {
     if let Some(step) = association
@@ -649,6 +702,20 @@ mod tests {
         );
         let moved = due_reason(Some(&last), "rg2", &now).unwrap();
         assert!(moved.contains("from rg1 to rg2"), "{moved}");
+    }
+
+    #[test]
+    fn the_last_minutes_of_a_long_window_are_skipped_but_a_short_window_is_used() {
+        let at = |h: u8, m: u8, s: u8| {
+            time::macros::datetime!(2026-12-04 00:00 UTC)
+                .replace_time(time::Time::from_hms(h, m, s).unwrap())
+        };
+        // 01:00-05:00 at 04:50: ten minutes left of four hours.
+        assert!(too_late(at(1, 0, 0), at(5, 0, 0), at(4, 50, 0)));
+        assert!(!too_late(at(1, 0, 0), at(5, 0, 0), at(4, 40, 0)));
+        // A 30-second window with 25 seconds left is used.
+        assert!(!too_late(at(4, 59, 30), at(5, 0, 0), at(4, 59, 35)));
+        assert!(too_late(at(4, 59, 30), at(5, 0, 0), at(4, 59, 55)));
     }
 
     #[test]

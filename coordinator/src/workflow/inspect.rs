@@ -106,6 +106,15 @@ impl Engine {
             plan.failure = Some(refusal);
             return Ok(plan);
         }
+        let existing = self
+            .records
+            .by_business_key(&spec.business_key())
+            .map(|a| a.id)
+            .unwrap_or_default();
+        if let Some(conflict) = self.conflict(&existing, &spec) {
+            plan.failure = Some(conflict);
+            return Ok(plan);
+        }
         if let Some(group) = &spec.resource_group {
             let check = patiently(deadline, || {
                 let mut c = consumer.clone();
@@ -238,11 +247,28 @@ impl Engine {
                         .await
                         .map_err(|s| RequestError::from_agent(steps::MAP_ACCOUNTS, &s))?
                         .into_inner();
-                    (!planned.added.is_empty() || !planned.changed.is_empty()).then(|| {
+                    let changed: Vec<String> = planned
+                        .changed
+                        .iter()
+                        .map(|member| {
+                            let before = planned
+                                .mappings
+                                .iter()
+                                .find(|m| &m.member_uid == member)
+                                .map_or("?", |m| m.cluster_account.as_str());
+                            let after = spec
+                                .mappings
+                                .iter()
+                                .find(|m| &m.member_uid == member)
+                                .map_or("?", |m| m.cluster_account.as_str());
+                            format!("{member} from {before} to {after}")
+                        })
+                        .collect();
+                    (!planned.added.is_empty() || !changed.is_empty()).then(|| {
                         format!(
                             "map members: add {}, change {}",
                             or_none(&planned.added),
-                            or_none(&planned.changed)
+                            or_none(&changed)
                         )
                     })
                 }

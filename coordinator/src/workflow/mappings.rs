@@ -241,18 +241,35 @@ impl Engine {
             .into_iter()
             .filter(|m| !wanted.contains(m))
             .partition(|m| elsewhere.contains(m));
-        if !handed.is_empty() {
-            self.hand_over(id, spec, &handed);
-            self.records.update(id, |a| {
-                a.mappings.retain(|m| {
-                    m.mapping
-                        .as_ref()
-                        .is_none_or(|m| !handed.contains(&m.member_uid))
-                })
-            });
-        }
+        self.hand_over(id, spec, &handed);
+        // Mappings it recorded but did not add, and no longer asks for: it stops holding them
+        // (they stay in the cloud; whoever added them removes them).
+        let dropped: Vec<String> = association
+            .mappings
+            .iter()
+            .filter(|m| !m.added)
+            .filter_map(|m| m.mapping.as_ref())
+            .filter(|m| !wanted.contains(&m.member_uid))
+            .map(|m| m.member_uid.clone())
+            .collect();
+        self.forget(id, &dropped);
+        self.forget(id, &handed);
         if spec.mappings.is_empty() && stale.is_empty() {
-            self.skip(id, steps::MAP_ACCOUNTS, "no account mappings asked for");
+            let mut message = "no account mappings asked for".to_string();
+            if !handed.is_empty() {
+                message.push_str(&format!(
+                    "; the mappings of {} stay for the other association of the cluster that \
+                     holds them",
+                    handed.join(", ")
+                ));
+            }
+            if !dropped.is_empty() {
+                message.push_str(&format!(
+                    "; the mappings of {} were there before this association and stay",
+                    dropped.join(", ")
+                ));
+            }
+            self.skip(id, steps::MAP_ACCOUNTS, &message);
             return Ok(());
         }
         let Some(resource) = resource_for_mappings(&association) else {
@@ -351,7 +368,7 @@ impl Engine {
 
     /// Refuses a mapping another association of the cluster holds with another cluster
     /// account: a mapping applies to every workspace of the cluster, so one would undo the other.
-    fn conflict(&self, id: &str, spec: &Spec) -> Option<Failure> {
+    pub(super) fn conflict(&self, id: &str, spec: &Spec) -> Option<Failure> {
         for other in holders(self, id, spec) {
             for theirs in recorded(&other) {
                 if let Some(ours) = spec.mappings.iter().find(|m| {
@@ -377,6 +394,20 @@ impl Engine {
             }
         }
         None
+    }
+
+    /// Drops the records of `members` from association `id` (it no longer holds them).
+    fn forget(&self, id: &str, members: &[String]) {
+        if members.is_empty() {
+            return;
+        }
+        self.records.update(id, |a| {
+            a.mappings.retain(|m| {
+                m.mapping
+                    .as_ref()
+                    .is_none_or(|m| !members.contains(&m.member_uid))
+            })
+        });
     }
 
     fn record_removal(
@@ -422,6 +453,7 @@ impl Engine {
             .into_iter()
             .partition(|m| elsewhere.contains(m));
         self.hand_over(id, spec, &kept);
+        self.forget(id, &kept);
         if ours.is_empty() {
             let message = if kept.is_empty() {
                 "this association added no account mappings; nothing to remove".to_string()
