@@ -275,8 +275,13 @@ pub fn drift_text(report: &DriftReport) -> String {
         )
     };
     if !report.drifted {
+        let headline = if reinit.is_empty() {
+            "no drift"
+        } else {
+            "no drift, but the resource group must be initialized again"
+        };
         return format!(
-            "no drift: association {} is as it was set up (checked {}){reinit}",
+            "{headline}: association {} is as it was set up (checked {}){reinit}",
             report.association_id, report.checked_at
         );
     }

@@ -400,6 +400,12 @@ impl Engine {
     /// unfinished step.
     pub fn retry(&self, id: &str, client: &str) -> Result<Association, RequestError> {
         let association = self.get(id)?;
+        if association.state() == AssociationState::Waiting {
+            return Err(RequestError::FailedPrecondition(format!(
+                "association {id} waits for an operator, it has not failed: answer with \
+                 `crossbind confirm {id}` (the steps are in `crossbind status {id}`), or cancel it"
+            )));
+        }
         if !matches!(
             association.state(),
             AssociationState::Failed | AssociationState::Cancelled
