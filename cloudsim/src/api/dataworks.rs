@@ -212,88 +212,144 @@ pub(super) fn delete(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply
 /// filtered by `Name`, `EnvType`, `Types` (comma list) and paged by `PageNumber` / `PageSize`.
 pub(super) fn list(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
     let project_id = params.required_id("ProjectId")?;
-    let page_number = params
-        .int_in("PageNumber", 1..=i64::from(u32::MAX))?
-        .unwrap_or(1);
-    let page_size = params.int_in("PageSize", 1..=100)?.unwrap_or(10);
+    let listing = Listing::parse(params, &["CreateTime", "Id", "CreateTimeWithDefaultFirst"])?;
     let env = match params.opt("EnvType") {
         None => None,
         Some(e) => Some(
             EnvType::parse(e).ok_or_else(|| ApiError::invalid("EnvType", "Use Dev or Prod."))?,
         ),
     };
-    let types: Vec<String> = params
-        .opt("Types")
-        .map(|t| {
-            t.split(',')
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    let name = params.opt("Name");
-    let by_name = match params.opt("SortBy").unwrap_or("CreateTime") {
-        "Name" => true,
-        "CreateTime" | "Id" | "CreateTimeWithDefaultFirst" => false,
-        _ => {
-            return Err(ApiError::invalid(
-                "SortBy",
-                "Use CreateTime, Id, Name or CreateTimeWithDefaultFirst.",
-            ));
-        }
-    };
-    let ascending = match params.opt("Order").unwrap_or("Desc") {
-        "Asc" => true,
-        "Desc" => false,
-        _ => return Err(ApiError::invalid("Order", "Use Asc or Desc.")),
-    };
     let ws = project(state, ctx, project_id)?;
-
-    let mut groups: Vec<(&str, &str, Vec<&ComputeResource>)> = Vec::new();
-    let selected = ws.resources.iter().filter(|r| {
-        env.is_none_or(|e| e == r.env)
-            && (types.is_empty() || types.contains(&r.resource_type.to_ascii_lowercase()))
-            && name.is_none_or(|n| r.name.contains(n))
-    });
-    for r in selected {
-        match groups
-            .iter_mut()
-            .find(|(n, t, _)| *n == r.name && *t == r.resource_type)
-        {
-            Some((_, _, members)) => members.push(r),
-            None => groups.push((&r.name, &r.resource_type, vec![r])),
-        }
-    }
-    groups.sort_by(|a, b| {
-        let order = if by_name {
-            a.0.cmp(b.0)
-        } else {
-            first_id(&a.2).cmp(&first_id(&b.2))
-        };
-        if ascending { order } else { order.reverse() }
-    });
-    let total = groups.len();
-    let skip = usize::try_from((page_number - 1) * page_size).unwrap_or(usize::MAX);
-    let items: Vec<Value> = groups
-        .into_iter()
-        .skip(skip)
-        .take(page_size as usize)
-        .map(|(name, resource_type, members)| {
+    let selected = ws
+        .resources
+        .iter()
+        .filter(|r| env.is_none_or(|e| e == r.env) && listing.wants(&r.name, &r.resource_type));
+    Ok(listing.page(
+        selected,
+        |r| (&r.name, &r.resource_type, r.id),
+        "ComputeResources",
+        |name, resource_type, members| {
             json!({
                 "Name": name,
                 "Type": resource_type,
                 "ComputeResource": members.into_iter().map(entry_json).collect::<Vec<_>>(),
             })
+        },
+    ))
+}
+
+/// What `ListComputeResources` and `ListDataSources` share: paging (`PageNumber` from 1,
+/// `PageSize` 1 to 100, default 10), `Types` (comma list, case ignored), `Name` (a substring),
+/// `SortBy` (`Name`, or one of the id-like orders each action names) and `Order` (`Desc`
+/// default, `Asc`); entries grouped by name and type, one group an item.
+pub(super) struct Listing<'p> {
+    page_number: i64,
+    page_size: i64,
+    types: Vec<String>,
+    name: Option<&'p str>,
+    by_name: bool,
+    ascending: bool,
+}
+
+impl<'p> Listing<'p> {
+    /// Reads the shared parameters; `by_id` are the `SortBy` values that order by creation.
+    pub(super) fn parse(params: &'p Params, by_id: &[&str]) -> Result<Self, ApiError> {
+        let page_number = params
+            .int_in("PageNumber", 1..=i64::from(u32::MAX))?
+            .unwrap_or(1);
+        let page_size = params.int_in("PageSize", 1..=100)?.unwrap_or(10);
+        let types = params
+            .opt("Types")
+            .map(|t| {
+                t.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let by_name = match params.opt("SortBy").unwrap_or("CreateTime") {
+            "Name" => true,
+            other if by_id.contains(&other) => false,
+            _ => {
+                return Err(ApiError::invalid(
+                    "SortBy",
+                    format!("Use {} or Name.", by_id.join(", ")),
+                ));
+            }
+        };
+        let ascending = match params.opt("Order").unwrap_or("Desc") {
+            "Asc" => true,
+            "Desc" => false,
+            _ => return Err(ApiError::invalid("Order", "Use Asc or Desc.")),
+        };
+        Ok(Self {
+            page_number,
+            page_size,
+            types,
+            name: params.opt("Name"),
+            by_name,
+            ascending,
         })
-        .collect();
-    Ok(json!({
-        "PagingInfo": {
-            "PageNumber": page_number,
-            "PageSize": page_size,
-            "TotalCount": total,
-            "ComputeResources": items,
+    }
+
+    /// Whether an entry of this name and type passes the `Name` and `Types` filters.
+    pub(super) fn wants(&self, name: &str, entry_type: &str) -> bool {
+        (self.types.is_empty() || self.types.contains(&entry_type.to_ascii_lowercase()))
+            && self.name.is_none_or(|n| name.contains(n))
+    }
+
+    /// The `PagingInfo` answer: `entries` grouped by the name and type `key` gives (with the
+    /// id groups are ordered by), sorted, one page of them under `list_key`.
+    pub(super) fn page<'a, T: 'a>(
+        &self,
+        entries: impl Iterator<Item = &'a T>,
+        key: impl Fn(&'a T) -> (&'a str, &'a str, i64),
+        list_key: &str,
+        item: impl Fn(&'a str, &'a str, Vec<&'a T>) -> Value,
+    ) -> Value {
+        let mut groups: Vec<(&'a str, &'a str, i64, Vec<&'a T>)> = Vec::new();
+        for entry in entries {
+            let (name, entry_type, id) = key(entry);
+            match groups
+                .iter_mut()
+                .find(|(n, t, _, _)| *n == name && *t == entry_type)
+            {
+                Some((_, _, first, members)) => {
+                    *first = (*first).min(id);
+                    members.push(entry);
+                }
+                None => groups.push((name, entry_type, id, vec![entry])),
+            }
         }
-    }))
+        groups.sort_by(|a, b| {
+            let order = if self.by_name {
+                a.0.cmp(b.0)
+            } else {
+                a.2.cmp(&b.2)
+            };
+            if self.ascending {
+                order
+            } else {
+                order.reverse()
+            }
+        });
+        let total = groups.len();
+        let skip = usize::try_from((self.page_number - 1) * self.page_size).unwrap_or(usize::MAX);
+        let items: Vec<Value> = groups
+            .into_iter()
+            .skip(skip)
+            .take(usize::try_from(self.page_size).unwrap_or(usize::MAX))
+            .map(|(name, entry_type, _, members)| item(name, entry_type, members))
+            .collect();
+        json!({
+            "PagingInfo": {
+                "PageNumber": self.page_number,
+                "PageSize": self.page_size,
+                "TotalCount": total,
+                list_key: items,
+            }
+        })
+    }
 }
 
 /// Checks the cluster named by the connection properties and, when it belongs to another
@@ -539,8 +595,4 @@ fn entry_json(r: &ComputeResource) -> Value {
         "ModifyUser": r.created_by.as_str(),
         "WhetherDefault": false,
     })
-}
-
-fn first_id(members: &[&ComputeResource]) -> i64 {
-    members.iter().map(|r| r.id).min().unwrap_or_default()
 }

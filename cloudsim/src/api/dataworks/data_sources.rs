@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::{Ctx, own};
 use super::groups;
-use super::project;
+use super::{Listing, project};
 use crate::reply::{ApiError, Reply};
 use crate::request::Params;
 use crate::sim::state::{State, epoch_millis};
@@ -43,10 +43,7 @@ struct Step {
 /// `PageNumber` / `PageSize` (default 10, at most 100). `Tags` is accepted and ignored.
 pub(crate) fn list(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
     let project_id = params.required_id("ProjectId")?;
-    let page_number = params
-        .int_in("PageNumber", 1..=i64::from(u32::MAX))?
-        .unwrap_or(1);
-    let page_size = params.int_in("PageSize", 1..=100)?.unwrap_or(10);
+    let listing = Listing::parse(params, &["CreateTime", "Id"])?;
     let env = match params.opt("EnvType") {
         None => None,
         Some(e) => Some(
@@ -57,60 +54,17 @@ pub(crate) fn list(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
                 .ok_or_else(|| ApiError::invalid("EnvType", "Use Dev or Prod."))?,
         ),
     };
-    let types: Vec<String> = params
-        .opt("Types")
-        .map(|t| {
-            t.split(',')
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    let name = params.opt("Name");
-    let by_name = match params.opt("SortBy").unwrap_or("CreateTime") {
-        "Name" => true,
-        "CreateTime" | "Id" => false,
-        _ => return Err(ApiError::invalid("SortBy", "Use CreateTime, Id or Name.")),
-    };
-    let ascending = match params.opt("Order").unwrap_or("Desc") {
-        "Asc" => true,
-        "Desc" => false,
-        _ => return Err(ApiError::invalid("Order", "Use Asc or Desc.")),
-    };
     let region = project(state, ctx, project_id)?.info.region.as_str();
-
-    let mut groups: Vec<(&str, &str, Vec<&DataSource>)> = Vec::new();
     let selected = own(state, ctx)?.data_sources.iter().filter(|d| {
         d.workspace == project_id
             && env.is_none_or(|e| e == d.environment)
-            && (types.is_empty() || types.contains(&d.source_type.to_ascii_lowercase()))
-            && name.is_none_or(|n| d.name.contains(n))
+            && listing.wants(&d.name, &d.source_type)
     });
-    for d in selected {
-        match groups
-            .iter_mut()
-            .find(|(n, t, _)| *n == d.name && *t == d.source_type)
-        {
-            Some((_, _, members)) => members.push(d),
-            None => groups.push((&d.name, &d.source_type, vec![d])),
-        }
-    }
-    let first_id = |members: &[&DataSource]| members.iter().map(|d| d.id).min().unwrap_or(0);
-    groups.sort_by(|a, b| {
-        let order = if by_name {
-            a.0.cmp(b.0)
-        } else {
-            first_id(&a.2).cmp(&first_id(&b.2))
-        };
-        if ascending { order } else { order.reverse() }
-    });
-    let total = groups.len();
-    let skip = usize::try_from((page_number - 1) * page_size).unwrap_or(usize::MAX);
-    let items: Vec<Value> = groups
-        .into_iter()
-        .skip(skip)
-        .take(page_size as usize)
-        .map(|(name, source_type, members)| {
+    Ok(listing.page(
+        selected,
+        |d| (&d.name, &d.source_type, d.id),
+        "DataSources",
+        |name, source_type, members| {
             json!({
                 "Name": name,
                 "Type": source_type,
@@ -119,16 +73,8 @@ pub(crate) fn list(state: &mut State, ctx: &Ctx<'_>, params: &Params) -> Reply {
                     .map(|d| entry_json(state, ctx, d, region))
                     .collect::<Vec<_>>(),
             })
-        })
-        .collect();
-    Ok(json!({
-        "PagingInfo": {
-            "PageNumber": page_number,
-            "PageSize": page_size,
-            "TotalCount": total,
-            "DataSources": items,
-        }
-    }))
+        },
+    ))
 }
 
 /// `TestDataSourceConnectivity` (`ProjectId`, `DataSourceId`, `ResourceGroupId`, all
