@@ -46,6 +46,14 @@ fn with_group(group: &str) -> CreateAssociationRequest {
     }
 }
 
+/// `with_group`, initialized at once instead of in an off-peak window.
+fn now_with(group: &str) -> CreateAssociationRequest {
+    CreateAssociationRequest {
+        initialize_now: true,
+        ..with_group(group)
+    }
+}
+
 fn mapping(member: &str, account: &str) -> AccountMapping {
     AccountMapping {
         member_uid: member.to_string(),
@@ -291,14 +299,7 @@ async fn now_skips_the_window_with_a_warning_and_confirm_now_stops_a_wait() {
     let mut client = h.stack.client().await.unwrap();
 
     // --now: the operator is asked at once, after a warning.
-    let created = create(
-        &mut client,
-        CreateAssociationRequest {
-            initialize_now: true,
-            ..with_group(BOUND_GROUP)
-        },
-    )
-    .await;
+    let created = create(&mut client, now_with(BOUND_GROUP)).await;
     let warning = until_event(&mut client, &created.id, |e| {
         e.kind() == EventKind::Warning && e.step == "initialize"
     })
@@ -511,14 +512,7 @@ async fn a_failed_initialization_is_diagnosed_and_retry_asks_again() {
     let (options, dir) = options();
     let h = start(options, dir).await;
     let mut client = h.stack.client().await.unwrap();
-    let created = create(
-        &mut client,
-        CreateAssociationRequest {
-            initialize_now: true,
-            ..with_group(BOUND_GROUP)
-        },
-    )
-    .await;
+    let created = create(&mut client, now_with(BOUND_GROUP)).await;
     until_event(&mut client, &created.id, |e| {
         e.kind() == EventKind::ActionRequired
     })

@@ -9,10 +9,10 @@
 use std::time::Duration;
 
 use crossbind_proto::{
-    ApplyAccountMappingsRequest, AssociationState, BindResourceGroupRequest, CheckClusterRequest,
-    CheckResourceGroupRequest, CheckWorkspaceRequest, CreateAssociationRequest, Drift, DriftReport,
-    EventKind, GetIdentityRequest, GrantTrustRequest, Plan, PlanInitializationRequest,
-    PlannedChange, RegisterClusterRequest,
+    ApplyAccountMappingsRequest, AssociationState, CheckClusterRequest, CheckResourceGroupRequest,
+    CheckWorkspaceRequest, CreateAssociationRequest, Drift, DriftReport, EventKind,
+    GetIdentityRequest, GrantTrustRequest, Plan, PlanInitializationRequest, PlannedChange,
+    RegisterClusterRequest,
 };
 use tonic::{Response, Status};
 use tracing::{Instrument, info, info_span, warn};
@@ -211,27 +211,17 @@ impl Engine {
         workspace: &crossbind_proto::WorkspaceCheck,
     ) -> Result<(), RequestError> {
         let consumer_uid = spec.consumer.to_string();
-        if let Some(group) = &spec.resource_group {
-            let bound = consumer
-                .bind_resource_group(BindResourceGroupRequest {
-                    workspace_id: spec.workspace.to_string(),
-                    resource_group_id: group.clone(),
-                    dry_run: true,
-                })
-                .await
-                .map_err(|s| RequestError::from_agent(steps::BIND_RESOURCE_GROUP, &s))?
-                .into_inner();
-            if bound.bound_now {
-                plan.changes.push(PlannedChange {
-                    step: steps::BIND_RESOURCE_GROUP.to_string(),
-                    account_uid: consumer_uid.clone(),
-                    action: "AssociateProjectToResourceGroup".to_string(),
-                    description: format!(
-                        "bind resource group {group} to workspace {}",
-                        spec.workspace
-                    ),
-                });
-            }
+        // The preflight already read whether the group is bound: nothing to ask again.
+        if let Some(group) = plan.resource_group.as_ref().filter(|g| !g.bound) {
+            plan.changes.push(PlannedChange {
+                step: steps::BIND_RESOURCE_GROUP.to_string(),
+                account_uid: consumer_uid.clone(),
+                action: "AssociateProjectToResourceGroup".to_string(),
+                description: format!(
+                    "bind resource group {} to workspace {}",
+                    group.resource_group_id, spec.workspace
+                ),
+            });
         }
         if !spec.mappings.is_empty() {
             let description = match existing_resource {
